@@ -1,0 +1,388 @@
+// Package config reads chii's configuration from the environment.
+//
+// Only an injected getenv is consulted (never os.Getenv directly), so the
+// whole package is testable without touching the process environment.
+// Every invalid value is reported at once (errors.Join), each error naming
+// the variable and what is wrong with it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
+)
+
+// Process selects the per-process rules (defaults and required values).
+type Process int
+
+const (
+	// Server is the HTTP API process (`chii server`).
+	Server Process = iota
+	// CanalWorker is the Debezium CDC consumer (`chii worker canal`).
+	CanalWorker
+	// TimelineWorker is the timeline consumer (`chii worker timeline`).
+	TimelineWorker
+)
+
+// String returns the process name used in logs.
+func (p Process) String() string {
+	switch p {
+	case Server:
+		return "server"
+	case CanalWorker:
+		return "worker canal"
+	case TimelineWorker:
+		return "worker timeline"
+	default:
+		return fmt.Sprintf("Process(%d)", int(p))
+	}
+}
+
+// Config is the effective configuration of one chii process.
+type Config struct {
+	// HTTPAddr is the listen address of the HTTP server (host:port).
+	HTTPAddr string
+
+	MySQL       MySQL
+	RedisURL    string // empty: no Redis
+	Kafka       Kafka
+	Meilisearch Meilisearch
+	Log         Log
+
+	// ShutdownGrace bounds how long in-flight work may take after SIGINT/SIGTERM.
+	ShutdownGrace time.Duration
+
+	RateLimit RateLimit
+
+	// TimelineTopic is the Kafka topic timeline messages are published to and consumed from.
+	TimelineTopic string
+}
+
+// MySQL holds the database settings. An empty DSN means "no database": the
+// server then runs in demo mode with in-memory adapters.
+type MySQL struct {
+	DSN             string
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+}
+
+// Kafka holds the broker settings.
+type Kafka struct {
+	Brokers []string // host:port each
+	Topics  []string // topics the canal worker consumes
+	GroupID string   // consumer group; defaults per worker (go-canal / go-timeline)
+}
+
+// Meilisearch holds the search engine settings.
+type Meilisearch struct {
+	URL string
+	Key string
+}
+
+// Log holds the logging settings.
+type Log struct {
+	Format string // "json" or "text"
+	Level  slog.Level
+}
+
+// RateLimit holds the API rate-limit settings.
+type RateLimit struct {
+	Window   time.Duration
+	Count    int
+	LongTime time.Duration
+}
+
+// Defaults.
+const (
+	DefaultHTTPAddr             = "127.0.0.1:3000"
+	DefaultMySQLMaxOpenConns    = 10
+	DefaultMySQLMaxIdleConns    = 5
+	DefaultMySQLConnMaxLifetime = time.Hour
+	DefaultShutdownGrace        = 10 * time.Second
+	DefaultRateLimitWindow      = 10 * time.Minute
+	DefaultRateLimitCount       = 3000
+	DefaultRateLimitLongTime    = time.Hour
+	DefaultTimelineTopic        = "timeline"
+	DefaultCanalGroupID         = "go-canal"
+	DefaultTimelineGroupID      = "go-timeline"
+)
+
+// loader collects values and problems while reading the environment.
+type loader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (l *loader) fail(name, format string, args ...any) {
+	l.errs = append(l.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+// lookup returns the value of the first non-empty variable among names,
+// together with the name it came from ("" if none is set).
+func (l *loader) lookup(names ...string) (value, from string) {
+	for _, n := range names {
+		if v := strings.TrimSpace(l.getenv(n)); v != "" {
+			return v, n
+		}
+	}
+	return "", ""
+}
+
+func (l *loader) str(def string, names ...string) string {
+	v, _ := l.lookup(names...)
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (l *loader) duration(def time.Duration, allowSeconds bool, names ...string) time.Duration {
+	v, from := l.lookup(names...)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil && allowSeconds {
+		if n, err2 := strconv.ParseInt(v, 10, 64); err2 == nil {
+			d, err = time.Duration(n)*time.Second, nil
+		}
+	}
+	if err != nil {
+		if allowSeconds {
+			l.fail(from, "%q is not a duration (use e.g. 10m, 1h30m, or an integer number of seconds)", v)
+		} else {
+			l.fail(from, "%q is not a duration (use e.g. 10s, 1m30s)", v)
+		}
+		return def
+	}
+	if d <= 0 {
+		l.fail(from, "%q must be positive", v)
+		return def
+	}
+	return d
+}
+
+func (l *loader) integer(def, minimum int, names ...string) int {
+	v, from := l.lookup(names...)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		l.fail(from, "%q is not an integer", v)
+		return def
+	}
+	if n < minimum {
+		l.fail(from, "%d must be at least %d", n, minimum)
+		return def
+	}
+	return n
+}
+
+func (l *loader) list(names ...string) ([]string, string) {
+	v, from := l.lookup(names...)
+	if v == "" {
+		return nil, ""
+	}
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out, from
+}
+
+// Load reads the configuration for process p from getenv.
+// The returned error joins every problem found (errors.Join); each names its variable.
+func Load(getenv func(string) string, p Process) (Config, error) {
+	l := &loader{getenv: getenv}
+	var c Config
+
+	c.HTTPAddr = l.httpAddr()
+	c.MySQL = l.mysql()
+	c.RedisURL = l.redisURL()
+	c.Kafka = l.kafka(p)
+	c.Meilisearch = l.meilisearch()
+	c.Log = l.log()
+	c.ShutdownGrace = l.duration(DefaultShutdownGrace, false, "CHII_SHUTDOWN_GRACE")
+	c.RateLimit = RateLimit{
+		Window:   l.duration(DefaultRateLimitWindow, true, "CHII_RATE_LIMIT_WINDOW", "RATE_LIMIT_WINDOW"),
+		Count:    l.integer(DefaultRateLimitCount, 1, "CHII_RATE_LIMIT_COUNT", "RATE_LIMIT_COUNT"),
+		LongTime: l.duration(DefaultRateLimitLongTime, true, "CHII_RATE_LIMIT_LONG_TIME", "RATE_LIMIT_LONG_TIME"),
+	}
+	c.TimelineTopic = l.str(DefaultTimelineTopic, "CHII_TIMELINE_TOPIC")
+
+	return c, errors.Join(l.errs...)
+}
+
+func (l *loader) httpAddr() string {
+	if v, from := l.lookup("CHII_HTTP_ADDR"); v != "" {
+		if err := checkHostPort(v); err != nil {
+			l.fail(from, "%q is not host:port with a numeric port: %v", v, err)
+			return DefaultHTTPAddr
+		}
+		return v
+	}
+	host, port := l.getenv("HTTP_HOST"), l.getenv("HTTP_PORT")
+	if strings.TrimSpace(host) == "" && strings.TrimSpace(port) == "" {
+		return DefaultHTTPAddr
+	}
+	if host = strings.TrimSpace(host); host == "" {
+		host = "127.0.0.1"
+	}
+	if port = strings.TrimSpace(port); port == "" {
+		port = "3000"
+	}
+	addr := net.JoinHostPort(host, port)
+	if err := checkHostPort(addr); err != nil {
+		l.fail("HTTP_HOST/HTTP_PORT", "%q is not host:port with a numeric port: %v", addr, err)
+		return DefaultHTTPAddr
+	}
+	return addr
+}
+
+func checkHostPort(v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return err
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q is not a number between 0 and 65535", port)
+	}
+	return nil
+}
+
+func (l *loader) mysql() MySQL {
+	m := MySQL{
+		MaxOpenConns:    l.integer(DefaultMySQLMaxOpenConns, 0, "CHII_MYSQL_MAX_OPEN_CONNS", "MYSQL_MAX_CONNECTION"),
+		MaxIdleConns:    l.integer(DefaultMySQLMaxIdleConns, 0, "CHII_MYSQL_MAX_IDLE_CONNS"),
+		ConnMaxLifetime: l.duration(DefaultMySQLConnMaxLifetime, false, "CHII_MYSQL_CONN_MAX_LIFETIME"),
+	}
+	if v, from := l.lookup("CHII_MYSQL_DSN"); v != "" {
+		if _, err := mysql.ParseDSN(v); err != nil {
+			l.fail(from, "invalid DSN (want user:pass@tcp(host:port)/db): %s", scrub(err.Error(), v, RedactDSN(v)))
+			return m
+		}
+		m.DSN = v
+		return m
+	}
+	if host, _ := l.lookup("MYSQL_HOST"); host != "" {
+		port := l.str("3306", "MYSQL_PORT")
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			l.fail("MYSQL_PORT", "%q is not a port number", port)
+			return m
+		}
+		dc := mysql.NewConfig()
+		dc.User = l.str("user", "MYSQL_USER")
+		dc.Passwd = l.str("password", "MYSQL_PASS")
+		dc.Net = "tcp"
+		dc.Addr = net.JoinHostPort(host, port)
+		dc.DBName = l.str("bangumi", "MYSQL_DB")
+		m.DSN = dc.FormatDSN()
+	}
+	return m
+}
+
+// scrub replaces every occurrence of raw in msg by redacted, so that error
+// messages never leak a password contained in a configured value.
+func scrub(msg, raw, redacted string) string {
+	if raw == "" || raw == redacted {
+		return msg
+	}
+	return strings.ReplaceAll(msg, raw, redacted)
+}
+
+func (l *loader) redisURL() string {
+	v, from := l.lookup("CHII_REDIS_URL", "REDIS_URI")
+	if v == "" {
+		return ""
+	}
+	if _, err := redis.ParseURL(v); err != nil {
+		l.fail(from, "invalid Redis URL (want redis://[:password@]host:port/db): %s", scrub(err.Error(), v, redactURL(v)))
+		return ""
+	}
+	return v
+}
+
+func (l *loader) kafka(p Process) Kafka {
+	var k Kafka
+	brokers, from := l.list("CHII_KAFKA_BROKERS", "KAFKA_BROKER")
+	for _, b := range brokers {
+		if err := checkHostPort(b); err != nil {
+			l.fail(from, "broker %q is not host:port with a numeric port: %v", b, err)
+			continue
+		}
+		k.Brokers = append(k.Brokers, b)
+	}
+	k.Topics, _ = l.list("CHII_KAFKA_TOPICS", "KAFKA_TOPICS")
+	switch p {
+	case CanalWorker:
+		k.GroupID = l.str(DefaultCanalGroupID, "CHII_KAFKA_GROUP_ID")
+		if len(k.Topics) == 0 {
+			l.fail("CHII_KAFKA_TOPICS", "missing: the canal worker needs at least one topic (comma-separated list)")
+		}
+		if len(brokers) == 0 {
+			l.fail("CHII_KAFKA_BROKERS", "missing: the canal worker needs at least one broker host:port")
+		}
+	case TimelineWorker:
+		k.GroupID = l.str(DefaultTimelineGroupID, "CHII_KAFKA_GROUP_ID")
+		if len(brokers) == 0 {
+			l.fail("CHII_KAFKA_BROKERS", "missing: the timeline worker needs at least one broker host:port")
+		}
+	default:
+		k.GroupID = l.str("", "CHII_KAFKA_GROUP_ID")
+	}
+	return k
+}
+
+func (l *loader) meilisearch() Meilisearch {
+	m := Meilisearch{Key: l.str("", "CHII_MEILISEARCH_KEY", "MEILISEARCH_KEY")}
+	v, from := l.lookup("CHII_MEILISEARCH_URL", "MEILISEARCH_URL")
+	if v == "" {
+		return m
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		l.fail(from, "%q is not an http(s) URL", redactURL(v))
+		return m
+	}
+	m.URL = v
+	return m
+}
+
+func (l *loader) log() Log {
+	lg := Log{Format: "json", Level: slog.LevelInfo}
+	if v, from := l.lookup("CHII_LOG_FORMAT"); v != "" {
+		switch strings.ToLower(v) {
+		case "json", "text":
+			lg.Format = strings.ToLower(v)
+		default:
+			l.fail(from, "%q is not one of text, json", v)
+		}
+	}
+	if v, from := l.lookup("CHII_LOG_LEVEL"); v != "" {
+		switch strings.ToLower(v) {
+		case "debug":
+			lg.Level = slog.LevelDebug
+		case "info":
+			lg.Level = slog.LevelInfo
+		case "warn", "warning":
+			lg.Level = slog.LevelWarn
+		case "error":
+			lg.Level = slog.LevelError
+		default:
+			l.fail(from, "%q is not one of debug, info, warn, error", v)
+		}
+	}
+	return lg
+}

@@ -1,0 +1,291 @@
+package config_test
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bangumi/chii/runtime/config"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func defaults(p config.Process) config.Config {
+	c := config.Config{
+		HTTPAddr: "127.0.0.1:3000",
+		MySQL: config.MySQL{
+			MaxOpenConns:    config.DefaultMySQLMaxOpenConns,
+			MaxIdleConns:    config.DefaultMySQLMaxIdleConns,
+			ConnMaxLifetime: time.Hour,
+		},
+		Log:           config.Log{Format: "json", Level: slog.LevelInfo},
+		ShutdownGrace: 10 * time.Second,
+		RateLimit:     config.RateLimit{Window: 10 * time.Minute, Count: 3000, LongTime: time.Hour},
+		TimelineTopic: "timeline",
+	}
+	switch p {
+	case config.CanalWorker:
+		c.Kafka.GroupID = "go-canal"
+	case config.TimelineWorker:
+		c.Kafka.GroupID = "go-timeline"
+	}
+	return c
+}
+
+func TestLoad_Valid(t *testing.T) {
+	tests := []struct {
+		name   string
+		proc   config.Process
+		env    map[string]string
+		modify func(c *config.Config)
+	}{
+		{name: "EmptyEnvIsDemoServer", proc: config.Server, modify: func(*config.Config) {}},
+		{
+			name: "AllChiiVariables",
+			proc: config.Server,
+			env: map[string]string{
+				"CHII_HTTP_ADDR":               "0.0.0.0:8080",
+				"CHII_MYSQL_DSN":               "u:p@tcp(db:3306)/bangumi",
+				"CHII_MYSQL_MAX_OPEN_CONNS":    "20",
+				"CHII_MYSQL_MAX_IDLE_CONNS":    "0",
+				"CHII_MYSQL_CONN_MAX_LIFETIME": "30m",
+				"CHII_REDIS_URL":               "redis://:secret@cache:6379/1",
+				"CHII_KAFKA_BROKERS":           "k1:9092, k2:9092",
+				"CHII_KAFKA_TOPICS":            "a,b",
+				"CHII_KAFKA_GROUP_ID":          "g",
+				"CHII_MEILISEARCH_URL":         "http://meili:7700",
+				"CHII_MEILISEARCH_KEY":         "k",
+				"CHII_LOG_FORMAT":              "TEXT",
+				"CHII_LOG_LEVEL":               "debug",
+				"CHII_SHUTDOWN_GRACE":          "3s",
+				"CHII_RATE_LIMIT_WINDOW":       "5m",
+				"CHII_RATE_LIMIT_COUNT":        "10",
+				"CHII_RATE_LIMIT_LONG_TIME":    "2h",
+				"CHII_TIMELINE_TOPIC":          "tl",
+			},
+			modify: func(c *config.Config) {
+				c.HTTPAddr = "0.0.0.0:8080"
+				c.MySQL = config.MySQL{DSN: "u:p@tcp(db:3306)/bangumi", MaxOpenConns: 20, MaxIdleConns: 0, ConnMaxLifetime: 30 * time.Minute}
+				c.RedisURL = "redis://:secret@cache:6379/1"
+				c.Kafka = config.Kafka{Brokers: []string{"k1:9092", "k2:9092"}, Topics: []string{"a", "b"}, GroupID: "g"}
+				c.Meilisearch = config.Meilisearch{URL: "http://meili:7700", Key: "k"}
+				c.Log = config.Log{Format: "text", Level: slog.LevelDebug}
+				c.ShutdownGrace = 3 * time.Second
+				c.RateLimit = config.RateLimit{Window: 5 * time.Minute, Count: 10, LongTime: 2 * time.Hour}
+				c.TimelineTopic = "tl"
+			},
+		},
+		{
+			name: "LegacyNames",
+			proc: config.CanalWorker,
+			env: map[string]string{
+				"MYSQL_HOST":           "db",
+				"MYSQL_PASS":           "pw",
+				"REDIS_URI":            "redis://127.0.0.1:6379/0",
+				"KAFKA_BROKER":         "kafka:9092",
+				"KAFKA_TOPICS":         "debezium.chii.bangumi.chii_subjects,debezium.chii.bangumi.chii_members",
+				"MEILISEARCH_URL":      "https://search.example",
+				"MEILISEARCH_KEY":      "mk",
+				"HTTP_HOST":            "0.0.0.0",
+				"HTTP_PORT":            "4000",
+				"RATE_LIMIT_WINDOW":    "600",
+				"RATE_LIMIT_COUNT":     "100",
+				"RATE_LIMIT_LONG_TIME": "1h",
+			},
+			modify: func(c *config.Config) {
+				c.HTTPAddr = "0.0.0.0:4000"
+				c.MySQL.DSN = "user:pw@tcp(db:3306)/bangumi"
+				c.RedisURL = "redis://127.0.0.1:6379/0"
+				c.Kafka.Brokers = []string{"kafka:9092"}
+				c.Kafka.Topics = []string{"debezium.chii.bangumi.chii_subjects", "debezium.chii.bangumi.chii_members"}
+				c.Meilisearch = config.Meilisearch{URL: "https://search.example", Key: "mk"}
+				c.RateLimit = config.RateLimit{Window: 10 * time.Minute, Count: 100, LongTime: time.Hour}
+			},
+		},
+		{
+			name: "ChiiNameWinsOverLegacy",
+			proc: config.Server,
+			env: map[string]string{
+				"CHII_MYSQL_DSN": "a:b@tcp(x:1)/y", "MYSQL_HOST": "ignored",
+				"CHII_HTTP_ADDR": ":9000", "HTTP_PORT": "1",
+				"CHII_REDIS_URL": "redis://new:6379", "REDIS_URI": "redis://old:6379",
+				"CHII_RATE_LIMIT_WINDOW": "1m", "RATE_LIMIT_WINDOW": "nonsense",
+			},
+			modify: func(c *config.Config) {
+				c.MySQL.DSN = "a:b@tcp(x:1)/y"
+				c.HTTPAddr = ":9000"
+				c.RedisURL = "redis://new:6379"
+				c.RateLimit.Window = time.Minute
+			},
+		},
+		{
+			name:   "LegacyMySQLIgnoredWithoutHost",
+			proc:   config.Server,
+			env:    map[string]string{"MYSQL_USER": "u", "MYSQL_PASS": "p", "MYSQL_DB": "d"},
+			modify: func(*config.Config) {},
+		},
+		{
+			name:   "LegacyHTTPPortOnly",
+			proc:   config.Server,
+			env:    map[string]string{"HTTP_PORT": "3001"},
+			modify: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:3001" },
+		},
+		{
+			name: "TimelineWorkerDefaults",
+			proc: config.TimelineWorker,
+			env:  map[string]string{"CHII_KAFKA_BROKERS": "127.0.0.1:9092"},
+			modify: func(c *config.Config) {
+				c.Kafka.Brokers = []string{"127.0.0.1:9092"}
+			},
+		},
+		{
+			name: "IntegerSecondsForRateLimit",
+			proc: config.Server,
+			env:  map[string]string{"CHII_RATE_LIMIT_WINDOW": "60", "CHII_RATE_LIMIT_LONG_TIME": "7200"},
+			modify: func(c *config.Config) {
+				c.RateLimit.Window = time.Minute
+				c.RateLimit.LongTime = 2 * time.Hour
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := config.Load(env(tt.env), tt.proc)
+			if err != nil {
+				t.Fatalf("Load() error = %v", err)
+			}
+			want := defaults(tt.proc)
+			tt.modify(&want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Load() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoad_Invalid(t *testing.T) {
+	tests := []struct {
+		name string
+		proc config.Process
+		env  map[string]string
+		// each entry must appear in the error, one line per problem
+		want []string
+	}{
+		{name: "HTTPAddrNonsense", env: map[string]string{"CHII_HTTP_ADDR": "nonsense"}, want: []string{"CHII_HTTP_ADDR"}},
+		{name: "HTTPAddrPortNotNumeric", env: map[string]string{"CHII_HTTP_ADDR": "localhost:http"}, want: []string{"CHII_HTTP_ADDR"}},
+		{name: "LegacyHTTPPort", env: map[string]string{"HTTP_PORT": "x"}, want: []string{"HTTP_HOST/HTTP_PORT"}},
+		{name: "DSN", env: map[string]string{"CHII_MYSQL_DSN": "not a dsn"}, want: []string{"CHII_MYSQL_DSN"}},
+		{name: "LegacyMySQLPort", env: map[string]string{"MYSQL_HOST": "db", "MYSQL_PORT": "abc"}, want: []string{"MYSQL_PORT"}},
+		{name: "RedisURL", env: map[string]string{"CHII_REDIS_URL": "http://x"}, want: []string{"CHII_REDIS_URL"}},
+		{name: "LegacyRedisURL", env: map[string]string{"REDIS_URI": "nope://"}, want: []string{"REDIS_URI"}},
+		{name: "Broker", env: map[string]string{"CHII_KAFKA_BROKERS": "a:1,b"}, want: []string{`CHII_KAFKA_BROKERS: broker "b"`}},
+		{name: "CanalNeedsTopics", proc: config.CanalWorker, env: map[string]string{"CHII_KAFKA_BROKERS": "a:1"}, want: []string{"CHII_KAFKA_TOPICS"}},
+		{name: "CanalNeedsBrokers", proc: config.CanalWorker, env: map[string]string{"CHII_KAFKA_TOPICS": "t"}, want: []string{"CHII_KAFKA_BROKERS"}},
+		{name: "TimelineNeedsBrokers", proc: config.TimelineWorker, want: []string{"CHII_KAFKA_BROKERS"}},
+		{name: "Meilisearch", env: map[string]string{"CHII_MEILISEARCH_URL": "meili:7700"}, want: []string{"CHII_MEILISEARCH_URL"}},
+		{name: "LogFormat", env: map[string]string{"CHII_LOG_FORMAT": "xml"}, want: []string{"CHII_LOG_FORMAT"}},
+		{name: "LogLevel", env: map[string]string{"CHII_LOG_LEVEL": "loud"}, want: []string{"CHII_LOG_LEVEL"}},
+		{name: "Grace", env: map[string]string{"CHII_SHUTDOWN_GRACE": "10"}, want: []string{"CHII_SHUTDOWN_GRACE"}},
+		{name: "GraceNegative", env: map[string]string{"CHII_SHUTDOWN_GRACE": "-1s"}, want: []string{"CHII_SHUTDOWN_GRACE"}},
+		{name: "Conns", env: map[string]string{"CHII_MYSQL_MAX_OPEN_CONNS": "-1"}, want: []string{"CHII_MYSQL_MAX_OPEN_CONNS"}},
+		{name: "RateCount", env: map[string]string{"RATE_LIMIT_COUNT": "many"}, want: []string{"RATE_LIMIT_COUNT"}},
+		{name: "RateWindow", env: map[string]string{"CHII_RATE_LIMIT_WINDOW": "soon"}, want: []string{"CHII_RATE_LIMIT_WINDOW"}},
+		{
+			name: "SeveralReportedTogether",
+			proc: config.CanalWorker,
+			env: map[string]string{
+				"CHII_HTTP_ADDR":            "nonsense",
+				"CHII_LOG_LEVEL":            "loud",
+				"CHII_SHUTDOWN_GRACE":       "forever",
+				"CHII_MYSQL_DSN":            "garbage",
+				"CHII_KAFKA_BROKERS":        "localhost",
+				"CHII_RATE_LIMIT_COUNT":     "0",
+				"CHII_MYSQL_MAX_IDLE_CONNS": "x",
+			},
+			want: []string{
+				"CHII_HTTP_ADDR", "CHII_LOG_LEVEL", "CHII_SHUTDOWN_GRACE", "CHII_MYSQL_DSN",
+				"CHII_KAFKA_BROKERS", "CHII_KAFKA_TOPICS", "CHII_RATE_LIMIT_COUNT", "CHII_MYSQL_MAX_IDLE_CONNS",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(tt.env), tt.proc)
+			if err == nil {
+				t.Fatal("Load() error = nil, want an error")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != len(tt.want) {
+				t.Errorf("Load() reported %d problems, want %d:\n%v", len(lines), len(tt.want), err)
+			}
+			for _, w := range tt.want {
+				found := false
+				for _, l := range lines {
+					if strings.HasPrefix(l, w) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("Load() error does not name %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLoad_ErrorsDoNotLeakSecrets(t *testing.T) {
+	_, err := config.Load(env(map[string]string{
+		"CHII_REDIS_URL": "redis://:hunter2@cache:6379/notanumber",
+		"CHII_MYSQL_DSN": "u:hunter2@tcp(db:3306)/x?parseTime=maybe",
+	}), config.Server)
+	if err == nil {
+		t.Fatal("want error")
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+func TestConfig_LogValueRedactsSecrets(t *testing.T) {
+	cfg, err := config.Load(env(map[string]string{
+		"CHII_MYSQL_DSN":       "chii:s3cr3t-db@tcp(db:3306)/bangumi?charset=utf8mb4",
+		"CHII_REDIS_URL":       "redis://:s3cr3t-redis@cache:6379/0",
+		"CHII_MEILISEARCH_URL": "http://admin:s3cr3t-url@meili:7700",
+		"CHII_MEILISEARCH_KEY": "s3cr3t-key",
+	}), config.Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", cfg)
+	out := buf.String()
+	if strings.Contains(out, "s3cr3t") {
+		t.Errorf("log line leaks a secret: %s", out)
+	}
+	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"10s"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log line lacks %s: %s", want, out)
+		}
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	tests := map[string]string{
+		"":                                   "",
+		"root@tcp(127.0.0.1:3306)/x":         "root@tcp(127.0.0.1:3306)/x",
+		"u:p@tcp(h:1)/d":                     "u:xxxxx@tcp(h:1)/d",
+		"u:p@ss:w@rd@tcp(h:1)/d?parseTime=1": "u:xxxxx@tcp(h:1)/d?parseTime=1",
+		"garbage":                            "(unparsable DSN)",
+	}
+	for in, want := range tests {
+		if got := config.RedactDSN(in); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

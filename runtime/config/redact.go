@@ -1,0 +1,97 @@
+package config
+
+import (
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+const redacted = "xxxxx"
+
+// RedactDSN returns dsn with its password replaced by "xxxxx".
+// A DSN that does not parse is replaced entirely (it might hide a password anywhere).
+func RedactDSN(dsn string) string {
+	if dsn == "" {
+		return ""
+	}
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	if c.Passwd == "" {
+		return dsn
+	}
+	// The password sits between the first ':' of the user part and the '@'
+	// that ends the credentials: user:password@net(addr)/db.
+	if i := strings.Index(dsn, ":"+c.Passwd+"@"); i >= 0 {
+		return dsn[:i+1] + redacted + dsn[i+1+len(c.Passwd):]
+	}
+	c.Passwd = redacted
+	return c.FormatDSN()
+}
+
+// redactURL returns raw with any password replaced by "xxxxx".
+func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			return "(unparsable URL)"
+		}
+		return raw
+	}
+	return u.Redacted()
+}
+
+// RedactURL is redactURL for other packages (e.g. logging a Redis address).
+func RedactURL(raw string) string { return redactURL(raw) }
+
+// LogValue renders the effective configuration with secrets redacted, so
+// that `logger.Info("start", "config", cfg)` is safe.
+func (c Config) LogValue() slog.Value {
+	key := ""
+	if c.Meilisearch.Key != "" {
+		key = redacted
+	}
+	return slog.GroupValue(
+		slog.String("http_addr", c.HTTPAddr),
+		slog.Group("mysql",
+			slog.String("dsn", RedactDSN(c.MySQL.DSN)),
+			slog.Int("max_open_conns", c.MySQL.MaxOpenConns),
+			slog.Int("max_idle_conns", c.MySQL.MaxIdleConns),
+			slog.String("conn_max_lifetime", c.MySQL.ConnMaxLifetime.String()),
+		),
+		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.Group("kafka",
+			slog.Any("brokers", nonNil(c.Kafka.Brokers)),
+			slog.Any("topics", nonNil(c.Kafka.Topics)),
+			slog.String("group_id", c.Kafka.GroupID),
+		),
+		slog.Group("meilisearch",
+			slog.String("url", redactURL(c.Meilisearch.URL)),
+			slog.String("key", key),
+		),
+		slog.Group("log",
+			slog.String("format", c.Log.Format),
+			slog.String("level", c.Log.Level.String()),
+		),
+		slog.String("shutdown_grace", c.ShutdownGrace.String()),
+		slog.Group("rate_limit",
+			slog.String("window", c.RateLimit.Window.String()),
+			slog.Int("count", c.RateLimit.Count),
+			slog.String("long_time", c.RateLimit.LongTime.String()),
+		),
+		slog.String("timeline_topic", c.TimelineTopic),
+	)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
