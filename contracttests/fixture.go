@@ -1,0 +1,67 @@
+package contracttests
+
+import (
+	"testing"
+
+	"github.com/bangumi/chii/domain/auth"
+	"github.com/bangumi/chii/domain/character"
+	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/person"
+	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/domain/user"
+	"github.com/bangumi/chii/ports"
+)
+
+// Fixture is the data a factory loads into a fresh store before a suite runs.
+type Fixture struct {
+	Subjects           []subject.Subject
+	Characters         []character.Character
+	Persons            []person.Person
+	Relations          []subject.Relation
+	Appearances        []character.Appearance
+	Casts              []character.Cast
+	Credits            []person.Credit
+	Users              []user.User
+	Tokens             []FixtureToken
+	SubjectCollections []user.SubjectCollection
+	MonoCollects       []collect.MonoCollect
+	// Episodes are per subject: Count non-banned and Banned banned episodes.
+	Episodes []FixtureEpisodes
+	// MetaTags are the wiki meta tags of a subject, in storage order.
+	MetaTags []FixtureMetaTags
+}
+
+// FixtureToken is a stored access token.
+type FixtureToken struct {
+	Token   string
+	Expires int64 // unix seconds
+	auth.Token
+}
+
+// FixtureEpisodes gives a subject its episodes.
+type FixtureEpisodes struct {
+	SubjectID     uint32
+	Count, Banned int
+}
+
+// FixtureMetaTags gives a subject its meta tags.
+type FixtureMetaTags struct {
+	SubjectID   uint32
+	SubjectType uint8
+	Tags        []string
+}
+
+// Repos bundles the read ports of one store.
+type Repos struct {
+	Subjects           ports.SubjectRepository
+	Characters         ports.CharacterRepository
+	Persons            ports.PersonRepository
+	Links              ports.LinkRepository
+	Users              ports.UserRepository
+	Tokens             ports.TokenRepository
+	SubjectCollections ports.SubjectCollectionRepository
+	MonoCollects       ports.MonoCollectReader
+}
+
+// NewRepos returns the read ports of a fresh store loaded with f.
+type NewRepos func(t *testing.T, f Fixture) Repos

@@ -1,0 +1,200 @@
+package usecase
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/bangumi/chii/domain"
+	"github.com/bangumi/chii/domain/auth"
+	"github.com/bangumi/chii/domain/character"
+	"github.com/bangumi/chii/domain/person"
+	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/ports"
+)
+
+// SubjectCacheTTL is how long a subject stays in the cache.
+const SubjectCacheTTL = 60 * time.Second
+
+// Subjects serves the /v0/subjects endpoints.
+type Subjects struct {
+	Subjects   ports.SubjectRepository
+	Characters ports.CharacterRepository
+	Persons    ports.PersonRepository
+	Links      ports.LinkRepository
+	Cache      ports.Cache // optional
+	Clock      ports.Clock // optional
+}
+
+// SubjectDetail is a subject with the values computed for its detail page.
+// When Subject.Redirect != 0 the other fields are not loaded.
+type SubjectDetail struct {
+	Subject       subject.Subject
+	TotalEpisodes int64
+	MetaTags      []string
+}
+
+// load returns a subject the viewer may see. The cache holds subjects regardless of NSFW;
+// visibility is decided after the lookup (decision D1).
+func (s *Subjects) load(ctx context.Context, viewer auth.Auth, id uint32) (subject.Subject, error) {
+	sub, err := cached(ctx, s.Cache, "subject:"+strconv.FormatUint(uint64(id), 10), SubjectCacheTTL,
+		func() (subject.Subject, error) { return s.Subjects.Get(ctx, id) })
+	if err != nil {
+		if isNotFound(err) {
+			return subject.Subject{}, domain.NotFound()
+		}
+		return subject.Subject{}, wrap("load subject", err)
+	}
+	if !sub.VisibleTo(viewer.AllowNSFW(clockOrSystem(s.Clock).Now())) {
+		return subject.Subject{}, domain.NotFound()
+	}
+	return sub, nil
+}
+
+// Get returns the subject detail; a merged subject comes back with only Subject set.
+func (s *Subjects) Get(ctx context.Context, viewer auth.Auth, id uint32) (SubjectDetail, error) {
+	sub, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return SubjectDetail{}, err
+	}
+	if sub.Redirect != 0 {
+		return SubjectDetail{Subject: sub}, nil
+	}
+	eps, err := s.Subjects.CountEpisodes(ctx, id)
+	if err != nil {
+		return SubjectDetail{}, wrap("count episodes", err)
+	}
+	tags, err := s.Subjects.MetaTags(ctx, id, sub.Type)
+	if err != nil {
+		return SubjectDetail{}, wrap("meta tags", err)
+	}
+	return SubjectDetail{Subject: sub, TotalEpisodes: eps, MetaTags: tags}, nil
+}
+
+// Image returns the subject whose image is asked for (merged subjects are not followed).
+func (s *Subjects) Image(ctx context.Context, viewer auth.Auth, id uint32) (subject.Subject, error) {
+	return s.load(ctx, viewer, id)
+}
+
+// SubjectPerson is a staff credit of a subject; Person is zero when its row is missing.
+type SubjectPerson struct {
+	Person person.Person
+	Credit person.Credit
+}
+
+// PersonsOf lists the staff of a subject.
+func (s *Subjects) PersonsOf(ctx context.Context, viewer auth.Auth, id uint32) (subject.Subject, []SubjectPerson, error) {
+	sub, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return sub, nil, err
+	}
+	credits, err := s.Links.Credits(ctx, ports.CreditFilter{SubjectID: id})
+	if err != nil {
+		return sub, nil, wrap("list credits", err)
+	}
+	ids := make([]uint32, len(credits))
+	for i, c := range credits {
+		ids[i] = c.PersonID
+	}
+	persons, err := s.Persons.GetByIDs(ctx, uniq(ids))
+	if err != nil {
+		return sub, nil, wrap("load persons", err)
+	}
+	out := make([]SubjectPerson, len(credits))
+	for i, c := range credits {
+		out[i] = SubjectPerson{Person: persons[c.PersonID], Credit: c}
+	}
+	return sub, out, nil
+}
+
+// SubjectCharacter is a character appearing in a subject with the persons casting it.
+// Character is zero when its row is missing; an actor whose row is missing is a zero Person.
+type SubjectCharacter struct {
+	Character  character.Character
+	Appearance character.Appearance
+	Actors     []person.Person
+}
+
+// CharactersOf lists the characters of a subject with their actors.
+func (s *Subjects) CharactersOf(ctx context.Context, viewer auth.Auth, id uint32) (subject.Subject, []SubjectCharacter, error) {
+	sub, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return sub, nil, err
+	}
+	apps, err := s.Links.Appearances(ctx, ports.AppearanceFilter{SubjectID: id})
+	if err != nil {
+		return sub, nil, wrap("list appearances", err)
+	}
+	if len(apps) == 0 {
+		return sub, []SubjectCharacter{}, nil
+	}
+	crtIDs := make([]uint32, len(apps))
+	for i, a := range apps {
+		crtIDs[i] = a.CharacterID
+	}
+	crtIDs = uniq(crtIDs)
+	chars, err := s.Characters.GetByIDs(ctx, crtIDs)
+	if err != nil {
+		return sub, nil, wrap("load characters", err)
+	}
+	casts, err := s.Links.Casts(ctx, ports.CastFilter{SubjectID: id, CharacterIDs: crtIDs})
+	if err != nil {
+		return sub, nil, wrap("list casts", err)
+	}
+	personIDs := make([]uint32, len(casts))
+	for i, c := range casts {
+		personIDs[i] = c.PersonID
+	}
+	persons, err := s.Persons.GetByIDs(ctx, uniq(personIDs))
+	if err != nil {
+		return sub, nil, wrap("load actors", err)
+	}
+	actors := make(map[uint32][]person.Person, len(crtIDs))
+	for _, c := range casts {
+		actors[c.CharacterID] = append(actors[c.CharacterID], persons[c.PersonID])
+	}
+	out := make([]SubjectCharacter, len(apps))
+	for i, a := range apps {
+		acts := actors[a.CharacterID]
+		if acts == nil {
+			acts = []person.Person{}
+		}
+		out[i] = SubjectCharacter{Character: chars[a.CharacterID], Appearance: a, Actors: acts}
+	}
+	return sub, out, nil
+}
+
+// RelatedSubject is a subject related to another one.
+type RelatedSubject struct {
+	Subject  subject.Subject
+	Relation subject.Relation
+}
+
+// Related lists the subjects related to a subject; related subjects the viewer may not see
+// or that are missing are skipped.
+func (s *Subjects) Related(ctx context.Context, viewer auth.Auth, id uint32) (subject.Subject, []RelatedSubject, error) {
+	sub, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return sub, nil, err
+	}
+	rels, err := s.Subjects.Relations(ctx, id)
+	if err != nil {
+		return sub, nil, wrap("list relations", err)
+	}
+	ids := make([]uint32, len(rels))
+	for i, r := range rels {
+		ids[i] = r.RelatedID
+	}
+	related, err := s.Subjects.GetByIDs(ctx, uniq(ids))
+	if err != nil {
+		return sub, nil, wrap("load related subjects", err)
+	}
+	allow := viewer.AllowNSFW(clockOrSystem(s.Clock).Now())
+	out := make([]RelatedSubject, 0, len(rels))
+	for _, r := range rels {
+		if rs, ok := related[r.RelatedID]; ok && rs.VisibleTo(allow) {
+			out = append(out, RelatedSubject{Subject: rs, Relation: r})
+		}
+	}
+	return sub, out, nil
+}

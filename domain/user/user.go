@@ -1,0 +1,52 @@
+// Package user holds bangumi's members and their subject collections (收藏).
+package user
+
+import "time"
+
+// User is a row of chii_members.
+type User struct {
+	ID       uint32
+	Username string
+	Nickname string
+	GroupID  uint16
+	RegTime  time.Time
+}
+
+// Collection types of a subject collection.
+const (
+	CollectionWish    uint8 = 1
+	CollectionDone    uint8 = 2
+	CollectionDoing   uint8 = 3
+	CollectionOnHold  uint8 = 4
+	CollectionDropped uint8 = 5
+)
+
+// ValidCollectionType reports whether t is 1..5.
+func ValidCollectionType(t uint8) bool { return t >= CollectionWish && t <= CollectionDropped }
+
+// SubjectCollection is a row of chii_subject_interests.
+type SubjectCollection struct {
+	ID          uint32
+	UserID      uint32
+	SubjectID   uint32
+	SubjectType uint8
+	Rate        uint8
+	Type        uint8
+	Comment     string
+	Tags        string // space separated, as stored
+	EpStatus    uint32
+	VolStatus   uint32
+	UpdatedAt   time.Time
+	Private     uint8 // 0 public, 1 private, 2 shadow-banned: both non-zero values hide it
+}
+
+// IsPrivate reports whether only the owner may see the collection.
+func (c SubjectCollection) IsPrivate() bool { return c.Private != 0 }
+
+// SubjectCollectionFilter selects a user's subject collections.
+type SubjectCollectionFilter struct {
+	UserID      uint32
+	SubjectType uint8 // 0: every type
+	Type        uint8 // 0: every collection type
+	ShowPrivate bool
+}

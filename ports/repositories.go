@@ -1,0 +1,110 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/bangumi/chii/domain/auth"
+	"github.com/bangumi/chii/domain/character"
+	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/mono"
+	"github.com/bangumi/chii/domain/person"
+	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/domain/user"
+)
+
+// Every Get returns an error wrapping domain.ErrNotFound when the row does not exist.
+// Every GetByIDs returns only the rows it found (missing ids are absent from the map) and
+// runs a constant number of statements whatever the number of ids.
+
+// SubjectRepository reads subjects (chii_subjects ⋈ chii_subject_fields).
+type SubjectRepository interface {
+	// Get loads a subject whatever its NSFW, ban or redirect state.
+	Get(ctx context.Context, id uint32) (subject.Subject, error)
+	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]subject.Subject, error)
+	// CountEpisodes counts the subject's episodes that are not banned.
+	CountEpisodes(ctx context.Context, id uint32) (int64, error)
+	// MetaTags lists the wiki meta tags of a subject of the given type, in storage order.
+	MetaTags(ctx context.Context, id uint32, subjectType uint8) ([]string, error)
+	// Relations lists the subjects related to id, ordered by relation order then related id.
+	Relations(ctx context.Context, id uint32) ([]subject.Relation, error)
+}
+
+// CharacterRepository reads characters (chii_characters ⟕ chii_person_fields 'crt').
+type CharacterRepository interface {
+	Get(ctx context.Context, id uint32) (character.Character, error)
+	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]character.Character, error)
+}
+
+// PersonRepository reads persons (chii_persons ⟕ chii_person_fields 'prsn').
+type PersonRepository interface {
+	Get(ctx context.Context, id uint32) (person.Person, error)
+	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]person.Person, error)
+}
+
+// AppearanceFilter selects rows of chii_crt_subject_index; zero fields are not filtered on.
+// At least one of SubjectID, CharacterID, CharacterIDs must be set.
+type AppearanceFilter struct {
+	SubjectID    uint32
+	CharacterID  uint32
+	CharacterIDs []uint32
+}
+
+// CastFilter selects rows of chii_crt_cast_index; zero fields are not filtered on.
+type CastFilter struct {
+	SubjectID    uint32
+	CharacterID  uint32
+	PersonID     uint32
+	CharacterIDs []uint32
+}
+
+// CreditFilter selects rows of chii_person_cs_index; zero fields are not filtered on.
+type CreditFilter struct {
+	SubjectID uint32
+	PersonID  uint32
+}
+
+// LinkRepository reads the index tables that link subjects, characters and persons.
+// Orders (decision D6; every order ends with the primary key or the full key as tie-breaker):
+//   - Appearances: by subject: character id; by character: subject id; by ids: character id, subject id.
+//   - Casts: by subject+characters or by character: person id, then subject id, character id;
+//     by person: subject id, then character id.
+//   - Credits: by subject: position then person id; by person: subject id then position.
+//
+// The adapter documents the exact ORDER BY; the contract suite checks it.
+type LinkRepository interface {
+	Appearances(ctx context.Context, f AppearanceFilter) ([]character.Appearance, error)
+	Casts(ctx context.Context, f CastFilter) ([]character.Cast, error)
+	Credits(ctx context.Context, f CreditFilter) ([]person.Credit, error)
+}
+
+// UserRepository reads members (chii_members).
+type UserRepository interface {
+	Get(ctx context.Context, id uint32) (user.User, error)
+	// GetByUsername matches case-insensitively, like the column's collation.
+	GetByUsername(ctx context.Context, username string) (user.User, error)
+}
+
+// TokenRepository finds access tokens (chii_oauth_access_tokens).
+type TokenRepository interface {
+	// Find returns the token whose value equals token (case-sensitive) and that expires after now.
+	Find(ctx context.Context, token string, now time.Time) (auth.Token, error)
+}
+
+// SubjectCollectionRepository reads users' subject collections (chii_subject_interests);
+// rows with interest_type = 0 never count.
+type SubjectCollectionRepository interface {
+	Count(ctx context.Context, f user.SubjectCollectionFilter) (int64, error)
+	// List orders by last touch descending, then interest id descending.
+	List(ctx context.Context, f user.SubjectCollectionFilter, limit, offset int) ([]user.SubjectCollection, error)
+	Get(ctx context.Context, userID, subjectID uint32) (user.SubjectCollection, error)
+}
+
+// MonoCollectReader reads users' character and person collections (chii_person_collects).
+type MonoCollectReader interface {
+	Count(ctx context.Context, userID uint32, cat mono.Category) (int64, error)
+	// List orders by collect time descending, then row id descending.
+	List(ctx context.Context, userID uint32, cat mono.Category, limit, offset int) ([]collect.MonoCollect, error)
+	// Find returns the user's (first) collect row of the target.
+	Find(ctx context.Context, userID uint32, cat mono.Category, targetID uint32) (collect.MonoCollect, error)
+}

@@ -1,0 +1,34 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/mono"
+)
+
+// UnitOfWork runs a function in one transaction.
+type UnitOfWork interface {
+	// Do commits if fn returns nil and rolls back if it returns an error or panics (the panic is re-raised).
+	// fn may be retried: it must have no side effects outside tx.
+	Do(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+}
+
+// Tx hands out repositories bound to one transaction.
+type Tx interface {
+	MonoCollects() MonoCollectWriter
+}
+
+// MonoCollectWriter changes users' character and person collections and the targets' counters.
+type MonoCollectWriter interface {
+	MonoCollectReader
+	// LockTarget locks the character or person row until the transaction ends, serialising
+	// concurrent collects of one target; it returns domain.ErrNotFound when the row is missing.
+	LockTarget(ctx context.Context, cat mono.Category, targetID uint32) error
+	// Add inserts a collect row (its ID is ignored).
+	Add(ctx context.Context, c collect.MonoCollect) error
+	// Remove deletes every row of the user for the target and returns how many there were.
+	Remove(ctx context.Context, userID uint32, cat mono.Category, targetID uint32) (int64, error)
+	// AddToCounter adds delta to the target's collects counter, never going below 0.
+	AddToCounter(ctx context.Context, cat mono.Category, targetID uint32, delta int) error
+}
