@@ -33,9 +33,9 @@ type Fixture struct {
 
 // FixtureToken is a stored access token.
 type FixtureToken struct {
-	Token   string
+	Value   string
 	Expires int64 // unix seconds
-	auth.Token
+	Token   auth.Token
 }
 
 // FixtureEpisodes gives a subject its episodes.

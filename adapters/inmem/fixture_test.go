@@ -1,0 +1,51 @@
+package inmem_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/contracttests"
+)
+
+// load returns a fresh store holding f, the factory every contract suite gets here.
+func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
+	s := inmem.NewStore()
+	s.PutSubject(f.Subjects...)
+	s.PutCharacter(f.Characters...)
+	s.PutPerson(f.Persons...)
+	s.PutRelation(f.Relations...)
+	s.PutAppearance(f.Appearances...)
+	s.PutCast(f.Casts...)
+	s.PutCredit(f.Credits...)
+	s.PutUser(f.Users...)
+	for _, t := range f.Tokens {
+		s.PutToken(t.Value, time.Unix(t.Expires, 0), t.Token)
+	}
+	s.PutSubjectCollection(f.SubjectCollections...)
+	s.PutMonoCollect(f.MonoCollects...)
+	for _, e := range f.Episodes {
+		s.PutEpisodes(e.SubjectID, e.Count, e.Banned)
+	}
+	for _, m := range f.MetaTags {
+		s.PutMetaTags(m.SubjectID, m.SubjectType, m.Tags...)
+	}
+	return s
+}
+
+// repos returns the read ports of a fresh store holding f.
+func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
+	s := load(t, f)
+	return contracttests.Repos{
+		Subjects:           s.Subjects(),
+		Characters:         s.Characters(),
+		Persons:            s.Persons(),
+		Links:              s.Links(),
+		Users:              s.Users(),
+		Tokens:             s.Tokens(),
+		SubjectCollections: s.SubjectCollections(),
+		MonoCollects:       s.MonoCollects(),
+	}
+}
+
+var _ contracttests.NewRepos = repos

@@ -1,0 +1,204 @@
+// Package inmem implements the ports in memory: for unit tests, contract tests and the
+// embedded demo server. Every repository reads one Store; the Store's data is only
+// changed through Put* (seeding) and the unit of work (all-or-nothing).
+package inmem
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bangumi/chii/domain/auth"
+	"github.com/bangumi/chii/domain/character"
+	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/person"
+	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/domain/user"
+)
+
+// Store is an in-memory bangumi database.
+type Store struct {
+	mu sync.RWMutex
+	d  data
+}
+
+type storedToken struct {
+	value   string
+	expires time.Time
+	token   auth.Token
+}
+
+type metaTags struct {
+	subjectType uint8
+	tags        []string
+}
+
+type episodes struct{ count, banned int }
+
+// data is everything a Store holds; clone copies it so a transaction can work on its own copy.
+type data struct {
+	subjects           map[uint32]subject.Subject
+	characters         map[uint32]character.Character
+	persons            map[uint32]person.Person
+	users              map[uint32]user.User
+	relations          []subject.Relation
+	appearances        []character.Appearance
+	casts              []character.Cast
+	credits            []person.Credit
+	tokens             []storedToken
+	subjectCollections []user.SubjectCollection
+	monoCollects       []collect.MonoCollect
+	lastMonoCollectID  uint32
+	episodes           map[uint32]episodes
+	metaTags           map[uint32]metaTags
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{d: data{
+		subjects:   map[uint32]subject.Subject{},
+		characters: map[uint32]character.Character{},
+		persons:    map[uint32]person.Person{},
+		users:      map[uint32]user.User{},
+		episodes:   map[uint32]episodes{},
+		metaTags:   map[uint32]metaTags{},
+	}}
+}
+
+// clone copies d; entity values are copied, their read-only slices shared.
+func (d *data) clone() data {
+	return data{
+		subjects:           cloneMap(d.subjects),
+		characters:         cloneMap(d.characters),
+		persons:            cloneMap(d.persons),
+		users:              cloneMap(d.users),
+		relations:          slices.Clone(d.relations),
+		appearances:        slices.Clone(d.appearances),
+		casts:              slices.Clone(d.casts),
+		credits:            slices.Clone(d.credits),
+		tokens:             slices.Clone(d.tokens),
+		subjectCollections: slices.Clone(d.subjectCollections),
+		monoCollects:       slices.Clone(d.monoCollects),
+		lastMonoCollectID:  d.lastMonoCollectID,
+		episodes:           cloneMap(d.episodes),
+		metaTags:           cloneMap(d.metaTags),
+	}
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// read runs fn under the read lock.
+func (s *Store) read(fn func(d *data)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	fn(&s.d)
+}
+
+func (s *Store) write(fn func(d *data)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.d)
+}
+
+// PutSubject adds or replaces subjects.
+func (s *Store) PutSubject(subjects ...subject.Subject) {
+	s.write(func(d *data) {
+		for _, v := range subjects {
+			d.subjects[v.ID] = v
+		}
+	})
+}
+
+// PutCharacter adds or replaces characters.
+func (s *Store) PutCharacter(chars ...character.Character) {
+	s.write(func(d *data) {
+		for _, v := range chars {
+			d.characters[v.ID] = v
+		}
+	})
+}
+
+// PutPerson adds or replaces persons.
+func (s *Store) PutPerson(persons ...person.Person) {
+	s.write(func(d *data) {
+		for _, v := range persons {
+			d.persons[v.ID] = v
+		}
+	})
+}
+
+// PutUser adds or replaces users.
+func (s *Store) PutUser(users ...user.User) {
+	s.write(func(d *data) {
+		for _, v := range users {
+			d.users[v.ID] = v
+		}
+	})
+}
+
+// PutRelation adds subject relations.
+func (s *Store) PutRelation(rels ...subject.Relation) {
+	s.write(func(d *data) { d.relations = append(d.relations, rels...) })
+}
+
+// PutAppearance adds character–subject links.
+func (s *Store) PutAppearance(apps ...character.Appearance) {
+	s.write(func(d *data) { d.appearances = append(d.appearances, apps...) })
+}
+
+// PutCast adds cast rows.
+func (s *Store) PutCast(casts ...character.Cast) {
+	s.write(func(d *data) { d.casts = append(d.casts, casts...) })
+}
+
+// PutCredit adds person–subject credits.
+func (s *Store) PutCredit(credits ...person.Credit) {
+	s.write(func(d *data) { d.credits = append(d.credits, credits...) })
+}
+
+// PutToken adds an access token that expires at expires.
+func (s *Store) PutToken(value string, expires time.Time, t auth.Token) {
+	s.write(func(d *data) { d.tokens = append(d.tokens, storedToken{value: value, expires: expires, token: t}) })
+}
+
+// PutSubjectCollection adds subject collections.
+func (s *Store) PutSubjectCollection(cs ...user.SubjectCollection) {
+	s.write(func(d *data) { d.subjectCollections = append(d.subjectCollections, cs...) })
+}
+
+// PutMonoCollect adds character/person collect rows; a zero ID gets the next free one.
+func (s *Store) PutMonoCollect(cs ...collect.MonoCollect) {
+	s.write(func(d *data) {
+		for _, c := range cs {
+			d.addMonoCollect(c)
+		}
+	})
+}
+
+func (d *data) addMonoCollect(c collect.MonoCollect) {
+	if c.ID == 0 {
+		c.ID = d.lastMonoCollectID + 1
+	}
+	d.lastMonoCollectID = max(d.lastMonoCollectID, c.ID)
+	d.monoCollects = append(d.monoCollects, c)
+}
+
+// PutEpisodes sets how many non-banned and banned episodes a subject has.
+func (s *Store) PutEpisodes(subjectID uint32, count, banned int) {
+	s.write(func(d *data) { d.episodes[subjectID] = episodes{count: count, banned: banned} })
+}
+
+// PutMetaTags sets the meta tags of a subject of the given type.
+func (s *Store) PutMetaTags(subjectID uint32, subjectType uint8, tags ...string) {
+	s.write(func(d *data) { d.metaTags[subjectID] = metaTags{subjectType: subjectType, tags: slices.Clone(tags)} })
+}
+
+// equalFoldASCII compares usernames like MySQL's case-insensitive collation does for ASCII.
+func equalFoldASCII(a, b string) bool { return strings.EqualFold(a, b) }
