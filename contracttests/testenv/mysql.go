@@ -50,7 +50,7 @@ func WithSQLFiles(paths ...string) MySQLOption {
 //
 // It returns a DSN for the new database and a pool opened on it. Both use
 // the session settings of mysqldb.Open: utf8mb4 / utf8mb4_unicode_ci,
-// sql_mode '', time_zone '+00:00', parseTime=true, loc=UTC.
+// an empty sql_mode, time_zone +00:00, parseTime=true, loc=UTC.
 //
 // The server is, in this order: CHII_TEST_MYSQL_DSN (any database name in it
 // is ignored; the user must be allowed to create databases), a server on
@@ -370,7 +370,6 @@ func startMySQLContainer() (string, error) {
 	}
 	return c.ConnectionString(ctx)
 }
-
 
 func randomHex(n int) string {
 	b := make([]byte, n)
