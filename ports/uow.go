@@ -20,6 +20,9 @@ type Tx interface {
 }
 
 // MonoCollectWriter changes users' character and person collections and the targets' counters.
+// Its reads see the transaction's own writes; Find also sees every row committed before it
+// runs (a locking read in SQL), so a check-then-insert under LockTarget cannot miss a row a
+// concurrent transaction committed meanwhile.
 type MonoCollectWriter interface {
 	MonoCollectReader
 	// LockTarget locks the character or person row until the transaction ends, serialising
@@ -29,6 +32,7 @@ type MonoCollectWriter interface {
 	Add(ctx context.Context, c collect.MonoCollect) error
 	// Remove deletes every row of the user for the target and returns how many there were.
 	Remove(ctx context.Context, userID uint32, cat mono.Category, targetID uint32) (int64, error)
-	// AddToCounter adds delta to the target's collects counter, never going below 0.
+	// AddToCounter adds delta to the target's collects counter, never going below 0 (and never
+	// failing because of it); a missing target is left alone without an error.
 	AddToCounter(ctx context.Context, cat mono.Category, targetID uint32, delta int) error
 }

@@ -21,6 +21,19 @@ type Collect struct {
 	Clock      ports.Clock             // optional
 }
 
+// mayWrite is the NeedLogin + NeedScope("write:collection") rule of the collect endpoints. The HTTP
+// middleware applies it too; checking here keeps a row with user id 0 out of the database whatever
+// drives the use case.
+func mayWrite(viewer auth.Auth) error {
+	if !viewer.LoggedIn() {
+		return domain.Errorf(domain.ErrUnauthorized, "this API need authorization")
+	}
+	if !viewer.HasScope(auth.ScopeWriteCollection) {
+		return domain.Errorf(domain.ErrForbidden, "insufficient token scope")
+	}
+	return nil
+}
+
 // targetName loads the target outside the transaction: 404 early, and the name the timeline needs.
 // Any state (merged, banned, NSFW) may be collected.
 func (c *Collect) targetName(ctx context.Context, cat mono.Category, id uint32) (string, error) {
@@ -51,6 +64,9 @@ func (c *Collect) targetName(ctx context.Context, cat mono.Category, id uint32) 
 // collects of one target by one user leave one row and one counter increment.
 // After the commit it publishes a "mono" timeline message; a failed publish does not fail Add.
 func (c *Collect) Add(ctx context.Context, viewer auth.Auth, cat mono.Category, id uint32) error {
+	if err := mayWrite(viewer); err != nil {
+		return err
+	}
 	name, err := c.targetName(ctx, cat, id)
 	if err != nil {
 		return err
@@ -112,6 +128,9 @@ func (c *Collect) publish(ctx context.Context, uid uint32, cat mono.Category, id
 // Remove uncollects the target: every row of the user for it goes and the counter drops by one
 // (never below 0). Not collected is ErrNotFound "<noun> not collected".
 func (c *Collect) Remove(ctx context.Context, viewer auth.Auth, cat mono.Category, id uint32) error {
+	if err := mayWrite(viewer); err != nil {
+		return err
+	}
 	if _, err := c.targetName(ctx, cat, id); err != nil {
 		return err
 	}
