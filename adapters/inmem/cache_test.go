@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/contracttests"
+	"github.com/bangumi/chii/ports"
 )
 
 type fakeClock struct{ t time.Time }
@@ -56,4 +58,14 @@ func TestRateLimiter_WindowAndBan(t *testing.T) {
 	if ok, _ := rl.Allow(ctx, "ip:1"); !ok {
 		t.Fatal("key still limited after the ban ended")
 	}
+}
+
+func TestCacheContract(t *testing.T) {
+	contracttests.TestCache(t, func(*testing.T) ports.Cache { return inmem.NewCache(nil) })
+}
+
+func TestRateLimiterContract(t *testing.T) {
+	contracttests.TestRateLimiter(t, func(*testing.T) ports.RateLimiter {
+		return inmem.NewRateLimiter(time.Minute, 3, time.Hour, nil)
+	})
 }
