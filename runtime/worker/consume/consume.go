@@ -1,0 +1,107 @@
+// Package consume runs the Kafka consume loop shared by chii's workers:
+// fetch a message, hand it to a handler, commit it only after the handler
+// succeeded.
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/bangumi/chii/runtime/internal/backoff"
+)
+
+// Reader is the part of *kafka.Reader (consumer-group mode) the loop uses.
+type Reader interface {
+	FetchMessage(ctx context.Context) (kafka.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Handler processes one message. A nil error commits the message; an error
+// leaves it uncommitted (it is logged, and the loop goes on with the next).
+type Handler func(ctx context.Context, m kafka.Message) error
+
+// Options configures Run.
+type Options struct {
+	Reader  Reader
+	Handler Handler
+	Logger  *slog.Logger
+	// Brokers are logged with fetch errors (host:port list).
+	Brokers []string
+	// Grace bounds how long the in-flight message may still take after ctx
+	// is cancelled; then its context is cancelled too. 0 means 10s.
+	Grace time.Duration
+	// Backoff bounds for retrying failed fetches; zero values mean 500ms and 30s.
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Run consumes until ctx is cancelled, then returns nil once the in-flight
+// message (if any) is finished. Fetch errors are logged with the broker
+// addresses and retried with backoff, forever. Handler errors and panics
+// are logged; the message is not committed. Commit errors are logged.
+func Run(ctx context.Context, o Options) error {
+	if o.Reader == nil || o.Handler == nil || o.Logger == nil {
+		return errors.New("consume: Reader, Handler and Logger are required")
+	}
+	grace := o.Grace
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	brokers := strings.Join(o.Brokers, ",")
+
+	// The in-flight message runs on workCtx: it survives ctx's cancellation
+	// for at most grace.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancelWork)
+		context.AfterFunc(workCtx, func() { t.Stop() })
+	})
+	defer stopAfter()
+
+	bo := backoff.Backoff{Min: o.MinBackoff, Max: o.MaxBackoff}
+	for {
+		m, err := o.Reader.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("consume: reader closed: %w", err)
+			}
+			wait := bo.Next()
+			o.Logger.Warn("kafka fetch failed", "brokers", brokers, "err", err.Error(),
+				"retry_in", wait.Round(time.Millisecond).String())
+			if !backoff.Sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		bo.Reset()
+
+		if err := handle(workCtx, o.Handler, m); err != nil {
+			o.Logger.Error("message handler failed; message not committed",
+				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
+			continue
+		}
+		if err := o.Reader.CommitMessages(workCtx, m); err != nil {
+			o.Logger.Error("kafka commit failed", "brokers", brokers,
+				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
+		}
+	}
+}
+
+func handle(ctx context.Context, h Handler, m kafka.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return h(ctx, m)
+}

@@ -1,0 +1,155 @@
+package consume_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/bangumi/chii/adapters/kafkabus"
+	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/runtime/worker/consume"
+)
+
+const topic = "chii-test"
+
+func produce(t *testing.T, brokers []string, values ...string) {
+	t.Helper()
+	w, err := kafkabus.NewWriter(kafkabus.WriterOptions{Brokers: brokers, Topic: topic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	msgs := make([]kafka.Message, len(values))
+	for i, v := range values {
+		msgs[i] = kafka.Message{Value: []byte(v)}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// committed returns the group's committed offset for partition 0 (-1: none).
+func committed(t *testing.T, brokers []string, group string) int64 {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	resp, err := c.OffsetFetch(t.Context(), &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Error != nil {
+		t.Fatal(resp.Error)
+	}
+	for _, p := range resp.Topics[topic] {
+		if p.Partition == 0 {
+			if p.Error != nil {
+				t.Fatal(p.Error)
+			}
+			return p.CommittedOffset
+		}
+	}
+	return -1
+}
+
+func newReader(t *testing.T, brokers []string, group string) *kafka.Reader {
+	t.Helper()
+	r, err := kafkabus.NewReader(kafkabus.ReaderOptions{
+		Brokers: brokers, Topics: []string{topic}, GroupID: group,
+		Logger: slog.New(slog.DiscardHandler), MaxWait: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+// TestRun_Kafka_CommitsOnlyAfterSuccess runs the loop on a real kafka-go
+// consumer-group Reader against an in-process broker: message 0 is
+// committed only once its handler has returned; message 1's handler fails
+// and it stays uncommitted.
+func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
+	brokers := testenv.Kafka(t, topic)
+	const group = "chii-consume-test"
+	produce(t, brokers, "ok", "fail")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var (
+		mu            sync.Mutex
+		seen          []string
+		offsetDuring0 int64 = -2
+	)
+	failed := make(chan struct{})
+	handler := func(_ context.Context, m kafka.Message) error {
+		mu.Lock()
+		seen = append(seen, string(m.Value))
+		mu.Unlock()
+		switch string(m.Value) {
+		case "ok":
+			offsetDuring0 = committed(t, brokers, group)
+			return nil
+		default:
+			close(failed)
+			return errors.New("boom")
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- consume.Run(ctx, consume.Options{
+			Reader: newReader(t, brokers, group), Handler: handler,
+			Logger: slog.New(slog.DiscardHandler), Brokers: brokers,
+		})
+	}()
+	select {
+	case <-failed:
+	case <-ctx.Done():
+		t.Fatal("handler never saw the second message")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v, want nil after cancel", err)
+	}
+
+	if offsetDuring0 >= 1 {
+		t.Errorf("offset %d was committed while the handler was still running", offsetDuring0)
+	}
+	if got := committed(t, brokers, group); got != 1 {
+		t.Errorf("committed offset = %d, want 1 (message 0 committed, failed message 1 not)", got)
+	}
+
+	// A new consumer of the same group gets the failed message again.
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel2()
+	again := make(chan string, 1)
+	go func() {
+		_ = consume.Run(ctx2, consume.Options{
+			Reader: newReader(t, brokers, group), Logger: slog.New(slog.DiscardHandler),
+			Handler: func(_ context.Context, m kafka.Message) error {
+				select {
+				case again <- string(m.Value):
+				default:
+				}
+				return nil
+			},
+		})
+	}()
+	select {
+	case v := <-again:
+		if v != "fail" {
+			t.Errorf("redelivered %q, want the failed message", v)
+		}
+	case <-ctx2.Done():
+		t.Fatal("failed message was not redelivered")
+	}
+	cancel2()
+	if diff := len(seen); diff != 2 {
+		t.Errorf("first consumer saw %v, want [ok fail]", seen)
+	}
+}
