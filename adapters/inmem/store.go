@@ -20,6 +20,7 @@ import (
 // Store is an in-memory bangumi database.
 type Store struct {
 	mu sync.RWMutex
+	tx sync.Mutex // serialises units of work (uow.go); readers only take mu
 	d  data
 }
 
