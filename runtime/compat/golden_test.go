@@ -75,8 +75,8 @@ func TestLoadCases(t *testing.T) {
 func TestRequest_NewRequest(t *testing.T) {
 	type seen struct {
 		Method, URI, ContentType, Body string
-		UserAgent                  []string
-		Authorization              string
+		UserAgent                      []string
+		Authorization                  string
 	}
 	var got seen
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
