@@ -1,0 +1,96 @@
+package canal_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/runtime/worker/canal"
+)
+
+func TestDispatcher_Handle(t *testing.T) {
+	var got []canal.Event
+	record := func(_ context.Context, e canal.Event) error { got = append(got, e); return nil }
+	failing := func(context.Context, canal.Event) error { return errors.New("index down") }
+
+	tests := []struct {
+		name      string
+		value     string
+		wantErr   bool
+		wantTable string // "" = no handler called
+		wantLog   string
+	}{
+		{name: "Tombstone", value: ""},
+		{name: "InvalidJSON", value: "{not json", wantLog: "not a Debezium JSON envelope"},
+		{name: "UnknownTable", value: `{"before":null,"after":{"idx_id":1},"source":{"table":"chii_index"},"op":"c"}`, wantLog: "ignoring table"},
+		{name: "KnownTableWithoutHandler", value: `{"before":null,"after":{"uid":1},"source":{"table":"chii_members"},"op":"u"}`, wantLog: "no handler registered"},
+		{name: "SchemaWrappedIsIgnored", value: `{"schema":{},"payload":{"source":{"table":"chii_subjects"},"op":"c"}}`, wantLog: "ignoring table"},
+		{
+			name:      "DispatchedByTable",
+			value:     `{"before":{"subject_id":8},"after":{"subject_id":8,"subject_name":"x"},"source":{"db":"bangumi","table":"chii_subjects"},"op":"u","ts_ms":1}`,
+			wantTable: "chii_subjects",
+		},
+		{
+			name:    "HandlerErrorPropagates",
+			value:   `{"before":null,"after":{"crt_id":1},"source":{"table":"chii_characters"},"op":"c"}`,
+			wantErr: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			var buf bytes.Buffer
+			d := canal.NewDispatcher(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				map[string]canal.TableHandler{"chii_subjects": record, "chii_characters": failing})
+			err := d.Handle(t.Context(), kafka.Message{Key: []byte(`{"subject_id":8}`), Value: []byte(tt.value)})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Handle() error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if tt.wantTable == "" && len(got) > 0 {
+				t.Errorf("handler called with %+v, want none", got)
+			}
+			if tt.wantTable != "" {
+				if len(got) != 1 {
+					t.Fatalf("handler called %d times, want 1", len(got))
+				}
+				e := got[0]
+				if e.Table != tt.wantTable || e.Op != "u" || string(e.Key) != `{"subject_id":8}` ||
+					!strings.Contains(string(e.After), `"subject_name":"x"`) || !strings.Contains(string(e.Before), "8") {
+					t.Errorf("event = %+v", e)
+				}
+			}
+			if tt.wantLog != "" && !strings.Contains(buf.String(), tt.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLog, buf.String())
+			}
+		})
+	}
+}
+
+// The reference samples (with schema wrapper) are accepted and ignored.
+func TestDispatcher_ReferenceSamples(t *testing.T) {
+	dir := filepath.Join(testenv.SharedDir(t), "reference", "canal-example")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) == 0 {
+		t.Skip("no samples in " + dir)
+	}
+	d := canal.NewDispatcher(slog.New(slog.DiscardHandler), map[string]canal.TableHandler{
+		"chii_index": func(context.Context, canal.Event) error { return errors.New("must not be called") },
+	})
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Handle(t.Context(), kafka.Message{Value: b}); err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}
