@@ -1,0 +1,111 @@
+package compat_test
+
+import (
+	"database/sql"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/bangumi/chii/adapters/httpapi"
+	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/adapters/mysqldb"
+	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/domain/usecase"
+	"github.com/bangumi/chii/ports"
+	"github.com/bangumi/chii/runtime/compat"
+)
+
+// testAPI is the API handler served on a fresh copy of the dev dataset.
+type testAPI struct {
+	URL      string
+	DB       *sql.DB // counted: every statement the handler runs goes through Counter
+	Counter  *compat.CountingConnector
+	Timeline *inmem.TimelinePublisher
+}
+
+type apiOptions struct {
+	// noCache composes the use cases without a cache, so that every request reaches MySQL.
+	noCache bool
+}
+
+// startAPI loads the dev dataset plus golden/fixture-adjust.sql into a fresh database and
+// serves the API on it with process-local cache and rate limiter (no state shared with any
+// other run) and a recording timeline publisher.
+func startAPI(tb testing.TB, o apiOptions) *testAPI {
+	tb.Helper()
+	dsn, _ := testenv.MySQL(tb, testenv.WithData(),
+		testenv.WithSQLFiles(filepath.Join(goldenDir(tb), "fixture-adjust.sql")))
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	counter := compat.NewCountingConnector(connector)
+	db := sql.OpenDB(counter)
+	db.SetMaxOpenConns(10)
+	db.SetMaxIdleConns(10)
+	tb.Cleanup(func() { _ = db.Close() })
+
+	var cache ports.Cache
+	if !o.noCache {
+		cache = inmem.NewCache(nil)
+	}
+	timeline := inmem.NewTimelinePublisher()
+	logger := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := httptest.NewServer(composeAPI(db, cache, timeline, logger))
+	tb.Cleanup(srv.Close)
+	return &testAPI{URL: srv.URL, DB: db, Counter: counter, Timeline: timeline}
+}
+
+// composeAPI wires the MySQL repositories, the use cases and the HTTP adapter the way the
+// server does (runtime/server composes the same graph from its configuration; this copy
+// exists until the server exports a composition function the tests can call).
+func composeAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher, logger *slog.Logger) http.Handler {
+	subjects := mysqldb.NewSubjectRepository(db)
+	characters := mysqldb.NewCharacterRepository(db)
+	persons := mysqldb.NewPersonRepository(db)
+	links := mysqldb.NewLinkRepository(db)
+	users := mysqldb.NewUserRepository(db)
+	return httpapi.New(httpapi.Deps{
+		Subjects: &usecase.Subjects{
+			Subjects: subjects, Characters: characters, Persons: persons, Links: links, Cache: cache,
+		},
+		Characters: &usecase.Characters{Subjects: subjects, Characters: characters, Persons: persons, Links: links},
+		Persons:    &usecase.Persons{Subjects: subjects, Characters: characters, Persons: persons, Links: links},
+		Collections: &usecase.Collections{
+			Users: users, Subjects: subjects, Characters: characters, Persons: persons,
+			Collections: mysqldb.NewSubjectCollectionRepository(db),
+			Monos:       mysqldb.NewMonoCollectRepository(db),
+		},
+		Collect: &usecase.Collect{
+			Characters: characters, Persons: persons, UoW: mysqldb.NewUnitOfWork(db), Timeline: timeline,
+		},
+		Authenticator: &usecase.Authenticator{Tokens: mysqldb.NewTokenRepository(db), Users: users, Cache: cache},
+		// bangumi's defaults: 3000 requests per 10 minutes, then a one-hour ban.
+		RateLimiter: inmem.NewRateLimiter(10*time.Minute, 3000, time.Hour, nil),
+		Logger:      logger,
+		Version:     "compat",
+	})
+}
+
+// get sends one GET with the suite's User-Agent and reads the answer.
+func get(tb testing.TB, baseURL, path string) compat.Response {
+	tb.Helper()
+	req, err := compat.Request{Method: http.MethodGet, Path: path}.NewRequest(tb.Context(), baseURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := compat.Do(compat.NewClient(), req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp
+}
