@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/bangumi/chii/domain"
+)
+
+// Descriptions of the errors the adapter produces itself (the use cases produce the others).
+const (
+	msgDefaultNotFound   = "This is default response, if you see this response, please check your request"
+	msgInternal          = "Unexpected Internal Server Error"
+	msgNeedLogin         = "this API need authorization"
+	msgInsufficientScope = "insufficient token scope"
+	msgHeaderMissing     = "invalid http Authorization header, missing scope or missing token"
+	msgHeaderWrongScheme = "http Authorization header has wrong scope"
+	msgNoUserAgent       = "Please set a 'User-Agent'"
+	msgLibraryUserAgent  = "using HTTP request library's default User-Agent is forbidden, " +
+		"please read the document for User-Agent suggestion " +
+		"https://github.com/bangumi/api/blob/master/docs-raw/user%20agent.md"
+	msgAnimeko = "Animeko version 4.8.1 and earlier contain a bug that causes continuous infinite requests." +
+		"Please update to version 4.8.2 or later to resolve this issue."
+	msgRateLimitedTitle = "Too Many Request"
+	msgRateLimited      = "too many request, you have be rate limited"
+)
+
+// ErrorDetail is the body of every error response.
+type ErrorDetail struct {
+	Title       string        `json:"title" required:"true" description:"Reason phrase of the HTTP status" example:"Not Found"`
+	Description string        `json:"description" required:"true" description:"What went wrong, for humans" example:"resource can't be found in the database or has been removed"`
+	RequestID   string        `json:"request_id,omitempty" description:"Value of the request's Cf-Ray header, when it was sent" example:"8a1b2c3d4e5f-NRT"`
+	Details     *ErrorRequest `json:"details,omitempty" description:"The request that failed (absent on 429)"`
+}
+
+// ErrorRequest describes the request an error answers.
+type ErrorRequest struct {
+	Error       string `json:"error,omitempty" description:"Internal error text, only on 500 responses" example:"Not Found"`
+	Path        string `json:"path" required:"true" description:"Request path" example:"/v0/subjects/9999999"`
+	Method      string `json:"method" required:"true" description:"Request method" example:"GET"`
+	QueryString string `json:"query_string,omitempty" description:"Raw query string, absent when empty" example:"type=bad"`
+}
+
+// httpError is an error the adapter answers with a fixed status and message.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+
+// statusOf maps an error to its HTTP status and client-safe description: the one place where
+// domain error kinds become status codes. ok is false for an unexpected error (500).
+func statusOf(err error) (status int, msg string, ok bool) {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status, he.msg, true
+	}
+	for _, k := range []struct {
+		kind   error
+		status int
+	}{
+		{domain.ErrNotFound, http.StatusNotFound},
+		{domain.ErrInvalid, http.StatusBadRequest},
+		{domain.ErrUnauthorized, http.StatusUnauthorized},
+		{domain.ErrForbidden, http.StatusForbidden},
+		{domain.ErrConflict, http.StatusConflict},
+	} {
+		if errors.Is(err, k.kind) {
+			msg := domain.Message(err)
+			if msg == "" {
+				msg = k.kind.Error()
+				if k.kind == domain.ErrNotFound {
+					msg = domain.NotFoundMessage
+				}
+			}
+			return k.status, msg, true
+		}
+	}
+	return http.StatusInternalServerError, msgInternal, false
+}
+
+// errorBody builds the error body of status for request r.
+func errorBody(r *http.Request, status int, msg, internal string) ErrorDetail {
+	return ErrorDetail{
+		Title:       http.StatusText(status),
+		Description: msg,
+		RequestID:   r.Header.Get(headerCfRay),
+		Details: &ErrorRequest{
+			Error:       internal,
+			Path:        r.URL.Path,
+			Method:      requestMethod(r),
+			QueryString: r.URL.RawQuery,
+		},
+	}
+}
+
+// writeStatusError answers with an error body of a known status and message.
+func writeStatusError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	writeJSON(w, status, errorBody(r, status, msg, ""))
+}
+
+// writeError answers err. A request whose client went away gets an empty 204; an unexpected
+// error is logged once (with the request id) and answered 500.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	status, msg, ok := statusOf(err)
+	if ok {
+		writeStatusError(w, r, status, msg)
+		return
+	}
+	s.metrics.InternalErrors.Add(1)
+	s.log.LogAttrs(r.Context(), slog.LevelError, "unexpected error",
+		slog.String("request_id", requestID(r)),
+		slog.String("method", requestMethod(r)),
+		slog.String("path", r.URL.Path),
+		slog.String("query", r.URL.RawQuery),
+		slog.String("error", err.Error()),
+	)
+	writeJSON(w, status, errorBody(r, status, msg, err.Error()))
+}
+
+// notFound is the catch-all answer for unknown paths and methods.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeStatusError(w, r, http.StatusNotFound, msgDefaultNotFound)
+}

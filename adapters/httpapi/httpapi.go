@@ -1,0 +1,142 @@
+// Package httpapi is the HTTP adapter of chii: bangumi's /v0 read API (subjects, characters,
+// persons, user collections) and the character/person collect endpoints, answering exactly
+// like bangumi's Go server (see /work/shared/spec/http-v0.md and auth.md), plus the OpenAPI
+// document reflected from the handlers' own request and response types.
+//
+// The adapter drives use cases only: it parses requests, maps domain errors to statuses in
+// one place (statusOf) and renders bangumi's JSON.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/bangumi/chii/domain/usecase"
+	"github.com/bangumi/chii/ports"
+)
+
+// Deps are the collaborators of the HTTP adapter. The use cases are required.
+type Deps struct {
+	Subjects      *usecase.Subjects
+	Characters    *usecase.Characters
+	Persons       *usecase.Persons
+	Collections   *usecase.Collections
+	Collect       *usecase.Collect
+	Authenticator *usecase.Authenticator
+
+	// RateLimiter limits /v0 requests per caller; nil disables rate limiting.
+	RateLimiter ports.RateLimiter
+	// RateLimitPrefix is put before the limiter keys "u:<uid>" and "ip:<client ip>".
+	RateLimitPrefix string
+
+	Logger  *slog.Logger // nil discards logs
+	Clock   ports.Clock  // nil is the system clock
+	Version string       // sent in the x-server-version header
+	// Metrics receives the adapter's counters; nil keeps them private.
+	Metrics *Metrics
+}
+
+// Metrics are counters the runtime may export.
+type Metrics struct {
+	// RateLimiterErrors counts requests let through because the rate limiter failed.
+	RateLimiterErrors atomic.Uint64
+	// InternalErrors counts 500 answers caused by unexpected errors.
+	InternalErrors atomic.Uint64
+	// Panics counts handler panics (answered 500).
+	Panics atomic.Uint64
+}
+
+type server struct {
+	subjects    *usecase.Subjects
+	characters  *usecase.Characters
+	persons     *usecase.Persons
+	collections *usecase.Collections
+	collect     *usecase.Collect
+	authn       *usecase.Authenticator
+
+	limiter         ports.RateLimiter
+	rateLimitPrefix string
+	log             *slog.Logger
+	clock           ports.Clock
+	version         string
+	metrics         *Metrics
+	openapi         []byte
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// handlerFunc is a handler whose error is answered by server.writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *server) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// New returns the HTTP handler of the API. It builds the OpenAPI document once and panics
+// if the document cannot be built (a programming error caught by the package's tests).
+func New(d Deps) http.Handler {
+	s := &server{
+		subjects: d.Subjects, characters: d.Characters, persons: d.Persons,
+		collections: d.Collections, collect: d.Collect, authn: d.Authenticator,
+		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix,
+		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = systemClock{}
+	}
+	if s.metrics == nil {
+		s.metrics = &Metrics{}
+	}
+	routes := s.routes()
+	doc, err := openAPIDocument(routes)
+	if err != nil {
+		panic("httpapi: build OpenAPI document: " + err.Error())
+	}
+	s.openapi = doc
+
+	root := chi.NewRouter()
+	root.Use(s.base, s.userAgentGate)
+	root.NotFound(notFound)
+	root.MethodNotAllowed(notFound)
+	root.Get("/openapi.json", s.serveOpenAPI)
+
+	v0 := chi.NewRouter()
+	v0.Use(s.authenticate, s.rateLimit)
+	v0.NotFound(notFound)
+	v0.MethodNotAllowed(notFound)
+	for _, rt := range routes {
+		pattern, ok := strings.CutPrefix(rt.path, "/v0")
+		if !ok {
+			continue // /openapi.json, routed above
+		}
+		var h http.Handler = s.handle(rt.handler)
+		if rt.scope != "" {
+			h = needScope(rt.scope)(h)
+		}
+		v0.Method(rt.method, pattern, h)
+	}
+	root.Mount("/v0", v0)
+	return root
+}
+
+func (s *server) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", itoa(len(s.openapi)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.openapi)
+}
