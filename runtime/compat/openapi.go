@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -35,6 +36,8 @@ type response struct {
 	mediaTypes []string
 	// schema of the JSON media type; nil when none is documented.
 	schema *jsonschema.Schema
+	// headers the response must have (documented with required: true).
+	requiredHeaders []string
 }
 
 const componentsURL = "mem:///openapi/components.json"
@@ -105,6 +108,12 @@ func NewValidator(doc []byte) (*Validator, error) {
 					}
 				}
 				sort.Strings(res.mediaTypes)
+				for name, h := range object(r["headers"]) {
+					if required, _ := object(h)["required"].(bool); required {
+						res.requiredHeaders = append(res.requiredHeaders, name)
+					}
+				}
+				sort.Strings(res.requiredHeaders)
 				o.responses[strings.ToUpper(status)] = res
 			}
 			v.ops = append(v.ops, o)
@@ -114,10 +123,10 @@ func NewValidator(doc []byte) (*Validator, error) {
 }
 
 // Validate checks one response: its status must be documented for the operation that serves
-// method and path (a path with its query), a body must have a documented media type, and a
-// JSON body must match the documented schema. It returns the operation's route ("GET
+// method and path (a path with its query), the headers documented as required must be present,
+// a body must have a documented media type, and a JSON body must match the documented schema. It returns the operation's route ("GET
 // /v0/subjects/{subject_id}"), or ErrNoOperation when no documented operation matches.
-func (v *Validator) Validate(method, path string, status int, contentType string, body []byte) (string, error) {
+func (v *Validator) Validate(method, path string, status int, header http.Header, body []byte) (string, error) {
 	op, ok := v.match(method, path)
 	if !ok {
 		return "", ErrNoOperation
@@ -134,13 +143,18 @@ func (v *Validator) Validate(method, path string, status int, contentType string
 	if !ok {
 		return route, fmt.Errorf("status %d is not documented", status)
 	}
+	for _, name := range res.requiredHeaders {
+		if header.Get(name) == "" {
+			return route, fmt.Errorf("status %d: required header %s is missing", status, name)
+		}
+	}
 	if len(body) == 0 {
 		if res.schema != nil {
 			return route, fmt.Errorf("status %d: empty body, documented %s", status, strings.Join(res.mediaTypes, ", "))
 		}
 		return route, nil
 	}
-	mt := MediaType(contentType)
+	mt := MediaType(header.Get("Content-Type"))
 	if !contains(res.mediaTypes, mt) {
 		return route, fmt.Errorf("status %d: content type %q, documented %q", status, mt, res.mediaTypes)
 	}

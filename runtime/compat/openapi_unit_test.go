@@ -2,6 +2,7 @@ package compat_test
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ const testOpenAPI30 = `{
     "/v0/things/{id}": {
       "get": {"responses": {
         "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
-        "302": {"description": "merged"},
+        "302": {"description": "merged", "headers": {"Location": {"required": true, "schema": {"type": "string"}}, "X-Opt": {"schema": {"type": "string"}}}},
         "4XX": {"$ref": "#/components/responses/Error"}
       }}
     },
@@ -73,35 +74,44 @@ func TestValidator_Validate(t *testing.T) {
 		path        string
 		status      int
 		contentType string
+		location    string
 		body        string
 		wantRoute   string
 		wantErr     string // "" valid; else a substring of the error
 	}{
-		{"Valid", v30, "GET", "/v0/things/1?x=1", 200, "application/json; charset=utf-8", thing, "GET /v0/things/{id}", ""},
-		{"NullableValues", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":1,"name":null,"kind":null,"score":1.5,"owner":null}`, "GET /v0/things/{id}", ""},
-		{"NullNotAllowed", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":1,"name":"x","score":null,"owner":null}`, "GET /v0/things/{id}", "score"},
-		{"EnumChecked", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":1,"name":"x","kind":"c","score":1,"owner":null}`, "GET /v0/things/{id}", "kind"},
-		{"ExclusiveMinimum", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":0,"name":"x","score":1,"owner":null}`, "GET /v0/things/{id}", "id"},
-		{"InclusiveMaximum", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":1,"name":"x","score":10.5,"owner":null}`, "GET /v0/things/{id}", "score"},
-		{"RefChecked", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":1,"name":"x","score":1,"owner":{"uid":"2"}}`, "GET /v0/things/{id}", "uid"},
-		{"MissingRequired", v30, "GET", "/v0/things/1", 200, "application/json", `{"id":1,"score":1,"owner":null}`, "GET /v0/things/{id}", "name"},
-		{"BodyNotJSON", v30, "GET", "/v0/things/1", 200, "application/json", `{`, "GET /v0/things/{id}", "not JSON"},
-		{"WrongContentType", v30, "GET", "/v0/things/1", 200, "text/html", thing, "GET /v0/things/{id}", "content type"},
-		{"EmptyBodyDocumentedJSON", v30, "GET", "/v0/things/1", 200, "", ``, "GET /v0/things/{id}", "empty body"},
-		{"RedirectWithoutBody", v30, "GET", "/v0/things/1", 302, "", ``, "GET /v0/things/{id}", ""},
-		{"RedirectWithUndocumentedBody", v30, "GET", "/v0/things/1", 302, "text/html", `<a>`, "GET /v0/things/{id}", "content type"},
-		{"StatusClassViaResponseRef", v30, "GET", "/v0/things/1", 404, "application/json", `{"title":"Not Found","description":"x"}`, "GET /v0/things/{id}", ""},
-		{"StatusClassInvalidBody", v30, "GET", "/v0/things/1", 400, "application/json", `{"title":"Bad Request"}`, "GET /v0/things/{id}", "description"},
-		{"UndocumentedStatus", v30, "GET", "/v0/things/1", 500, "application/json", `{}`, "GET /v0/things/{id}", "status 500 is not documented"},
-		{"Default", v30, "GET", "/v0/users/u/things/2", 503, "application/json", `{"user":1}`, "GET /v0/users/{name}/things/{id}", ""},
-		{"LiteralSegmentWins", v30, "GET", "/v0/users/u/things/-", 200, "application/json", `[]`, "GET /v0/users/{name}/things/-", ""},
-		{"NoContent", v30, "POST", "/v0/things/1/collect", 204, "", ``, "POST /v0/things/{id}/collect", ""},
-		{"UTF8Path", v30, "GET", "/v0/users/%E6%A0%91/things/-", 200, "application/json", `[]`, "GET /v0/users/{name}/things/-", ""},
-		{"31TypeArray", v31, "GET", "/v0/things/1", 200, "application/json", `{"name":null,"id":1}`, "GET /v0/things/{id}", ""},
-		{"31ExclusiveMinimum", v31, "GET", "/v0/things/1", 200, "application/json", `{"name":"x","id":0}`, "GET /v0/things/{id}", "id"},
+		{"Valid", v30, "GET", "/v0/things/1?x=1", 200, "application/json; charset=utf-8", "", thing, "GET /v0/things/{id}", ""},
+		{"NullableValues", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":1,"name":null,"kind":null,"score":1.5,"owner":null}`, "GET /v0/things/{id}", ""},
+		{"NullNotAllowed", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":1,"name":"x","score":null,"owner":null}`, "GET /v0/things/{id}", "score"},
+		{"EnumChecked", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":1,"name":"x","kind":"c","score":1,"owner":null}`, "GET /v0/things/{id}", "kind"},
+		{"ExclusiveMinimum", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":0,"name":"x","score":1,"owner":null}`, "GET /v0/things/{id}", "id"},
+		{"InclusiveMaximum", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":1,"name":"x","score":10.5,"owner":null}`, "GET /v0/things/{id}", "score"},
+		{"RefChecked", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":1,"name":"x","score":1,"owner":{"uid":"2"}}`, "GET /v0/things/{id}", "uid"},
+		{"MissingRequired", v30, "GET", "/v0/things/1", 200, "application/json", "", `{"id":1,"score":1,"owner":null}`, "GET /v0/things/{id}", "name"},
+		{"BodyNotJSON", v30, "GET", "/v0/things/1", 200, "application/json", "", `{`, "GET /v0/things/{id}", "not JSON"},
+		{"WrongContentType", v30, "GET", "/v0/things/1", 200, "text/html", "", thing, "GET /v0/things/{id}", "content type"},
+		{"EmptyBodyDocumentedJSON", v30, "GET", "/v0/things/1", 200, "", "", ``, "GET /v0/things/{id}", "empty body"},
+		{"RedirectWithoutLocation", v30, "GET", "/v0/things/1", 302, "", "", ``, "GET /v0/things/{id}", "required header Location"},
+		{"RedirectWithoutBody", v30, "GET", "/v0/things/1", 302, "", "/v0/things/2", ``, "GET /v0/things/{id}", ""},
+		{"RedirectWithUndocumentedBody", v30, "GET", "/v0/things/1", 302, "text/html", "/v0/things/2", `<a>`, "GET /v0/things/{id}", "content type"},
+		{"StatusClassViaResponseRef", v30, "GET", "/v0/things/1", 404, "application/json", "", `{"title":"Not Found","description":"x"}`, "GET /v0/things/{id}", ""},
+		{"StatusClassInvalidBody", v30, "GET", "/v0/things/1", 400, "application/json", "", `{"title":"Bad Request"}`, "GET /v0/things/{id}", "description"},
+		{"UndocumentedStatus", v30, "GET", "/v0/things/1", 500, "application/json", "", `{}`, "GET /v0/things/{id}", "status 500 is not documented"},
+		{"Default", v30, "GET", "/v0/users/u/things/2", 503, "application/json", "", `{"user":1}`, "GET /v0/users/{name}/things/{id}", ""},
+		{"LiteralSegmentWins", v30, "GET", "/v0/users/u/things/-", 200, "application/json", "", `[]`, "GET /v0/users/{name}/things/-", ""},
+		{"NoContent", v30, "POST", "/v0/things/1/collect", 204, "", "", ``, "POST /v0/things/{id}/collect", ""},
+		{"UTF8Path", v30, "GET", "/v0/users/%E6%A0%91/things/-", 200, "application/json", "", `[]`, "GET /v0/users/{name}/things/-", ""},
+		{"31TypeArray", v31, "GET", "/v0/things/1", 200, "application/json", "", `{"name":null,"id":1}`, "GET /v0/things/{id}", ""},
+		{"31ExclusiveMinimum", v31, "GET", "/v0/things/1", 200, "application/json", "", `{"name":"x","id":0}`, "GET /v0/things/{id}", "id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			route, err := tc.v.Validate(tc.method, tc.path, tc.status, tc.contentType, []byte(tc.body))
+			header := http.Header{}
+			if tc.contentType != "" {
+				header.Set("Content-Type", tc.contentType)
+			}
+			if tc.location != "" {
+				header.Set("Location", tc.location)
+			}
+			route, err := tc.v.Validate(tc.method, tc.path, tc.status, header, []byte(tc.body))
 			if route != tc.wantRoute {
 				t.Errorf("Validate() route = %q, want %q", route, tc.wantRoute)
 			}
@@ -121,7 +131,7 @@ func TestValidator_Validate(t *testing.T) {
 		{"ExtraSegment", "GET", "/v0/things/1/x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := v30.Validate(tc.method, tc.path, 404, "application/json", []byte(`{}`)); !errors.Is(err, compat.ErrNoOperation) {
+			if _, err := v30.Validate(tc.method, tc.path, 404, http.Header{"Content-Type": {"application/json"}}, []byte(`{}`)); !errors.Is(err, compat.ErrNoOperation) {
 				t.Errorf("Validate(%s %s) error = %v, want ErrNoOperation", tc.method, tc.path, err)
 			}
 		})
