@@ -1,0 +1,127 @@
+package compat_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/bangumi/chii/runtime/compat"
+)
+
+// listLen returns the length of the body's list: the body itself when it is an array, else
+// its "data" array (paged envelope).
+func listLen(tb testing.TB, body []byte) int {
+	tb.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		tb.Fatalf("body is not JSON: %v", err)
+	}
+	switch t := v.(type) {
+	case []any:
+		return len(t)
+	case map[string]any:
+		if data, ok := t["data"].([]any); ok {
+			return len(data)
+		}
+	}
+	tb.Fatalf("body has no list: %.200s", body)
+	return 0
+}
+
+// TestSQLStatements_NoNPlusOne shows that every read endpoint runs the same number of SQL
+// statements for a short list (one item) and a long one: related lists are hydrated with a
+// constant number of queries, not one per item. The handler runs without a cache, so every
+// request reaches MySQL; requests are anonymous (no token lookup).
+func TestSQLStatements_NoNPlusOne(t *testing.T) {
+	api := startAPI(t, apiOptions{noCache: true})
+
+	// The dev dataset has no person with a single cast and no user with many person (or
+	// existing character) collections: add them to this test's own database.
+	for _, stmt := range []string{
+		"INSERT INTO chii_crt_cast_index (rlt_type, crt_id, prsn_id, subject_id, subject_type_id, summary) VALUES (0, 1, 2, 8, 2, '')",
+		"INSERT INTO chii_person_collects (prsn_clt_cat, prsn_clt_mid, prsn_clt_uid, prsn_clt_dateline) " +
+			"SELECT 'prsn', prsn_id, 1, 1600000000 + prsn_id FROM chii_persons WHERE prsn_id > 1 ORDER BY prsn_id LIMIT 20",
+		"INSERT INTO chii_person_collects (prsn_clt_cat, prsn_clt_mid, prsn_clt_uid, prsn_clt_dateline) " +
+			"SELECT 'crt', crt_id, 2, 1600000000 + crt_id FROM chii_characters ORDER BY crt_id LIMIT 20",
+	} {
+		if _, err := api.DB.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, tc := range []struct {
+		name        string
+		short, long string // paths answering a list of one item and of several
+	}{
+		{"SubjectPersons", "/v0/subjects/6/persons", "/v0/subjects/12/persons"},
+		{"SubjectCharacters", "/v0/subjects/14/characters", "/v0/subjects/12/characters"},
+		{"SubjectRelations", "/v0/subjects/10/subjects", "/v0/subjects/8/subjects"},
+		{"CharacterSubjects", "/v0/characters/36/subjects", "/v0/characters/3/subjects"},
+		{"CharacterPersons", "/v0/characters/90001/persons", "/v0/characters/1/persons"},
+		{"PersonSubjects", "/v0/persons/19/subjects", "/v0/persons/1/subjects"},
+		{"PersonCharacters", "/v0/persons/2/characters", "/v0/persons/1/characters"},
+		{"UserSubjectCollections", "/v0/users/382951/collections?limit=1", "/v0/users/382951/collections?limit=30"},
+		{"UserSubjectCollectionsByType", "/v0/users/382951/collections?subject_type=2&limit=1", "/v0/users/382951/collections?subject_type=2&limit=30"},
+		{"UserCharacterCollections", "/v0/users/2/collections/-/characters?limit=1", "/v0/users/2/collections/-/characters?limit=30"},
+		{"UserPersonCollections", "/v0/users/1/collections/-/persons?limit=1", "/v0/users/1/collections/-/persons?limit=30"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			measure := func(path string) (items int, c compat.Counts) {
+				t.Helper()
+				get(t, api.URL, path) // warm up: open the pool's connection outside the count
+				api.Counter.Reset()
+				resp := get(t, api.URL, path)
+				c = api.Counter.Counts()
+				if resp.Status != http.StatusOK {
+					t.Fatalf("GET %s = %d %.300s", path, resp.Status, resp.Body)
+				}
+				return listLen(t, resp.Body), c
+			}
+			nShort, short := measure(tc.short)
+			nLong, long := measure(tc.long)
+			t.Logf("%s: %d item(s) → %d statements; %s: %d items → %d statements",
+				tc.short, nShort, short.Statements(), tc.long, nLong, long.Statements())
+			if nShort != 1 || nLong < 2 {
+				t.Fatalf("lists of %d and %d items, want 1 and several: the case no longer measures anything", nShort, nLong)
+			}
+			if short.Statements() == 0 {
+				t.Fatalf("GET %s ran no statement: is the counter wired to the handler's pool?", tc.short)
+			}
+			if short.Statements() != long.Statements() || short.Prepares != long.Prepares {
+				t.Errorf("statements grow with the list (N+1): %d (%d prepared) for 1 item, %d (%d prepared) for %d items\nshort:\n  %s\nlong:\n  %s",
+					short.Statements(), short.Prepares, long.Statements(), long.Prepares, nLong,
+					strings.Join(short.SQL, "\n  "), strings.Join(long.SQL, "\n  "))
+			}
+		})
+	}
+
+	// Endpoints that answer one entity: the same count whatever the entity.
+	for _, tc := range []struct {
+		name string
+		a, b string
+	}{
+		{"Subject", "/v0/subjects/6", "/v0/subjects/12"},
+		{"Character", "/v0/characters/36", "/v0/characters/1"},
+		{"Person", "/v0/persons/19", "/v0/persons/1"},
+		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var counts [2]int
+			for i, path := range []string{tc.a, tc.b} {
+				get(t, api.URL, path)
+				api.Counter.Reset()
+				resp := get(t, api.URL, path)
+				if resp.Status != http.StatusOK {
+					t.Fatalf("GET %s = %d %.300s", path, resp.Status, resp.Body)
+				}
+				counts[i] = api.Counter.Counts().Statements()
+			}
+			t.Logf("%s → %d statements; %s → %d statements", tc.a, counts[0], tc.b, counts[1])
+			if counts[0] == 0 || counts[0] != counts[1] {
+				t.Errorf("statement counts %v, want equal and non-zero", counts)
+			}
+		})
+	}
+}
+
