@@ -124,4 +124,3 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		})
 	}
 }
-
