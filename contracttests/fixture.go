@@ -27,7 +27,8 @@ type Fixture struct {
 	MonoCollects       []collect.MonoCollect
 	// Episodes are per subject: Count non-banned and Banned banned episodes.
 	Episodes []FixtureEpisodes
-	// MetaTags are the wiki meta tags of a subject, in storage order.
+	// MetaTags are the wiki meta tags of subjects. A tag is a (subject type, name) pair; tags get
+	// ids in order of first appearance here, and repositories list a subject's tags by tag id.
 	MetaTags []FixtureMetaTags
 }
 

@@ -24,7 +24,7 @@ type SubjectRepository interface {
 	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]subject.Subject, error)
 	// CountEpisodes counts the subject's episodes that are not banned.
 	CountEpisodes(ctx context.Context, id uint32) (int64, error)
-	// MetaTags lists the wiki meta tags of a subject of the given type, in storage order.
+	// MetaTags lists the wiki meta tags of a subject of the given type, ordered by tag id.
 	MetaTags(ctx context.Context, id uint32, subjectType uint8) ([]string, error)
 	// Relations lists the subjects related to id, ordered by relation order then related id.
 	Relations(ctx context.Context, id uint32) ([]subject.Relation, error)
@@ -69,7 +69,10 @@ type CreditFilter struct {
 //   - Appearances: by subject: character id; by character: subject id; by ids: character id, subject id.
 //   - Casts: by subject+characters or by character: person id, then subject id, character id;
 //     by person: subject id, then character id.
-//   - Credits: by subject: position then person id; by person: subject id then position.
+//   - Credits: by person: subject id, then position DESCENDING (reproduces golden
+//     prsn-subjects-1); by subject: STORAGE ORDER (the order the rows were stored) — bangumi's
+//     answer (golden subj-persons-12) is the insertion order of the MyISAM table, which no
+//     column reproduces, so this list is the one exception to D6.
 //
 // The adapter documents the exact ORDER BY; the contract suite checks it.
 type LinkRepository interface {
@@ -95,7 +98,10 @@ type TokenRepository interface {
 // rows with interest_type = 0 never count.
 type SubjectCollectionRepository interface {
 	Count(ctx context.Context, f user.SubjectCollectionFilter) (int64, error)
-	// List orders by last touch descending, then interest id descending.
+	// List orders by last touch descending, then interest id: ascending when the filter has
+	// neither SubjectType nor Type, descending when it has either. bangumi's answers differ
+	// that way (golden ucol-list-anon vs ucol-list-st4-type1-limit5-offset5: MySQL's stable
+	// filesort vs its LIMIT priority queue); no single tie-breaker reproduces both.
 	List(ctx context.Context, f user.SubjectCollectionFilter, limit, offset int) ([]user.SubjectCollection, error)
 	Get(ctx context.Context, userID, subjectID uint32) (user.SubjectCollection, error)
 }

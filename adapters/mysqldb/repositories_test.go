@@ -1,0 +1,25 @@
+package mysqldb_test
+
+import (
+	"testing"
+
+	"github.com/bangumi/chii/contracttests"
+)
+
+func TestSubjectRepository(t *testing.T) { contracttests.TestSubjectRepository(t, newReadRepos) }
+
+func TestCharacterRepository(t *testing.T) { contracttests.TestCharacterRepository(t, newReadRepos) }
+
+func TestPersonRepository(t *testing.T) { contracttests.TestPersonRepository(t, newReadRepos) }
+
+func TestLinkRepository(t *testing.T) { contracttests.TestLinkRepository(t, newReadRepos) }
+
+func TestUserRepository(t *testing.T) { contracttests.TestUserRepository(t, newReadRepos) }
+
+func TestTokenRepository(t *testing.T) { contracttests.TestTokenRepository(t, newReadRepos) }
+
+func TestSubjectCollectionRepository(t *testing.T) {
+	contracttests.TestSubjectCollectionRepository(t, newReadRepos)
+}
+
+func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, newReadRepos) }
