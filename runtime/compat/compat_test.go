@@ -1,8 +1,12 @@
 package compat_test
 
 import (
+	"encoding/json"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bangumi/chii/domain/timeline"
 	"github.com/bangumi/chii/runtime/compat"
 )
 
@@ -14,15 +18,15 @@ type replayed struct {
 
 // replay sends every case to api in corpus order (the write sequences depend on it) and calls
 // check with each answer inside a subtest named by the case id. It returns the per-family tally
-// of the cases that ran (a -run filter may skip some).
-func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testing.T, r replayed)) *compat.Tally {
+// of the cases that ran (a -run filter may skip some) and how many ran.
+func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testing.T, r replayed)) (tally *compat.Tally, ran int) {
 	t.Helper()
 	client := compat.NewClient()
-	tally := &compat.Tally{}
+	tally = &compat.Tally{}
 	for _, c := range cases {
-		ran := false
+		run := false
 		passed := t.Run(c.ID, func(t *testing.T) {
-			ran = true
+			run = true
 			req, err := c.NewRequest(t.Context(), api.URL)
 			if err != nil {
 				t.Fatal(err)
@@ -33,11 +37,12 @@ func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testi
 			}
 			check(t, replayed{Case: c, Got: got})
 		})
-		if ran {
+		if run {
+			ran++
 			tally.Add(c.Family, passed)
 		}
 	}
-	return tally
+	return tally, ran
 }
 
 // TestCompat replays shared/golden/corpus.jsonl against chii on a fresh copy of the dev dataset
@@ -49,12 +54,59 @@ func TestCompat(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := startAPI(t, apiOptions{})
-	tally := replay(t, api, cases, func(t *testing.T, r replayed) {
+	tally, ran := replay(t, api, cases, func(t *testing.T, r replayed) {
 		for _, problem := range r.Check(r.Got) {
 			t.Errorf("%s %s: %s", r.Method, r.Path, problem)
 		}
 	})
+	if ran == len(cases) {
+		t.Run("TimelineOfCollects", func(t *testing.T) { checkCollectTimeline(t, api.Timeline.Messages()) })
+	}
 	for _, line := range tally.Lines() {
 		t.Log(line)
+	}
+}
+
+// checkCollectTimeline checks decision D7 on the corpus' write sequences: each collect that
+// added a row published one "mono" message (cat 1 character / 2 person, type 1 collected,
+// source 5 API, keyed by the user id); collecting again and failed collects published none.
+func checkCollectTimeline(t *testing.T, msgs []timeline.Message) {
+	type mono struct {
+		Key                    string
+		Op                     string
+		UID                    uint32
+		Cat, Type              uint8
+		ID                     uint32
+		Source                 uint8
+		HasName, HasCreateTime bool
+	}
+	want := []mono{
+		{"382951", "mono", 382951, 1, 1, 2, 5, true, true},     // w-crt-old-post
+		{"900001", "mono", 900001, 2, 1, 1, 5, true, true},     // w-prsn-young-post
+		{"318250", "mono", 318250, 1, 1, 55, 5, true, true},    // w-edge-crt-redirect-55
+		{"900001", "mono", 900001, 1, 1, 90001, 5, true, true}, // w-edge-crt-nsfw-young
+	}
+	got := make([]mono, 0, len(msgs))
+	for _, m := range msgs {
+		var env struct {
+			Op      string `json:"op"`
+			Message struct {
+				UID       uint32 `json:"uid"`
+				Cat       uint8  `json:"cat"`
+				Type      uint8  `json:"type"`
+				ID        uint32 `json:"id"`
+				Name      string `json:"name"`
+				CreatedAt int64  `json:"createdAt"`
+				Source    uint8  `json:"source"`
+			} `json:"message"`
+		}
+		if err := json.Unmarshal(m.Value, &env); err != nil {
+			t.Fatalf("timeline message %q: %v", m.Value, err)
+		}
+		e := env.Message
+		got = append(got, mono{string(m.Key), env.Op, e.UID, e.Cat, e.Type, e.ID, e.Source, e.Name != "", e.CreatedAt > 0})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("timeline messages of the collects mismatch (-want +got):\n%s", diff)
 	}
 }
