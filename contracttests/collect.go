@@ -223,6 +223,40 @@ func TestCollect(t *testing.T, newStore NewUnitOfWork) {
 		})
 	}
 
+	t.Run("ConcurrentAddsOfManyUsers", func(t *testing.T) {
+		// Every transaction's writes survive: no lost update of the counter or of rows.
+		uc, tl, r := setup(t)
+		const n = 20
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				viewer := auth.Auth{UserID: 1000 + uint32(i), Legacy: true}
+				errs[i] = uc.Add(context.Background(), viewer, mono.Character, 2)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("Add() by user %d = %v, want nil", 1000+i, err)
+			}
+		}
+		if got := counterOfT(t, r, mono.Character, 2); got != n {
+			t.Errorf("character 2 collects = %d, want %d", got, n)
+		}
+		for i := range n {
+			if _, err := r.MonoCollects.Find(t.Context(), 1000+uint32(i), mono.Character, 2); err != nil {
+				t.Errorf("Find(user %d) = %v, want the row", 1000+i, err)
+			}
+		}
+		if got := len(tl.messages()); got != n {
+			t.Errorf("%d timeline messages, want %d", got, n)
+		}
+	})
+
 	t.Run("RemoveDeletesDuplicates", func(t *testing.T) {
 		uc, _, r := setup(t)
 		before := readMonoState(t, r)

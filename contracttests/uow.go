@@ -96,6 +96,15 @@ func counterOf(ctx context.Context, r Repos, cat mono.Category, id uint32) (uint
 	return 0, fmt.Errorf("unknown category %d", cat)
 }
 
+func counterOfT(tb testing.TB, r Repos, cat mono.Category, id uint32) uint32 {
+	tb.Helper()
+	n, err := counterOf(context.Background(), r, cat, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
 // loadMonoState reads the state; it may run on any goroutine.
 func loadMonoState(ctx context.Context, r Repos) (monoState, error) {
 	s := monoState{Counters: map[string]uint32{}, Rows: map[string][]collect.MonoCollect{}, Counts: map[string]int64{}}
@@ -324,6 +333,43 @@ func TestUnitOfWork(t *testing.T, newStore NewUnitOfWork) {
 		}
 		if diff := cmp.Diff(afterUoWWrites(before), zeroNewRowIDs(t, readMonoState(t, r)), equateTime); diff != "" {
 			t.Errorf("state after commit mismatch (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("OverlappingWritersBothCount", func(t *testing.T) {
+		// A second transaction starts while the first one is open; both raise the same counter.
+		// However the adapter orders them (waiting or serialising), neither increment is lost.
+		uow, r := newStore(t, UoWFixture())
+		before := counterOfT(t, r, mono.Character, 2)
+		inc := func(ctx context.Context, tx ports.Tx) error {
+			return tx.MonoCollects().AddToCounter(ctx, mono.Character, 2, 1)
+		}
+		second := make(chan error, 1)
+		err := uow.Do(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+			if err := inc(ctx, tx); err != nil {
+				return err
+			}
+			go func() { second <- uow.Do(context.Background(), inc) }()
+			select { // give the second transaction time to run, or to wait for this one
+			case err := <-second:
+				second <- err
+			case <-time.After(200 * time.Millisecond):
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("first Do() = %v, want nil", err)
+		}
+		select {
+		case err := <-second:
+			if err != nil {
+				t.Fatalf("second Do() = %v, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("second transaction still blocked 10s after the first one committed")
+		}
+		if got := counterOfT(t, r, mono.Character, 2); got != before+2 {
+			t.Errorf("character 2 collects = %d, want %d (one increment lost)", got, before+2)
 		}
 	})
 

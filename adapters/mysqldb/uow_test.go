@@ -250,3 +250,36 @@ func TestCollect_RolledBack(t *testing.T) {
 		t.Errorf("database after rollback differs (-before +after):\n%s", diff)
 	}
 }
+
+// TestUnitOfWork_FindSeesLatestCommitted: once a transaction has its snapshot (any plain read),
+// rows other transactions commit are invisible to plain reads, but Find, a locking read, sees
+// them, so the collect use case's existence check under the target lock cannot miss a row.
+func TestUnitOfWork_FindSeesLatestCommitted(t *testing.T) {
+	_, db := testenv.MySQL(t)
+	loadWriteFixture(t, db, contracttests.UoWFixture())
+	uow := mysqldb.NewUnitOfWork(db)
+	err := uow.Do(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+		w := tx.MonoCollects()
+		if n, err := w.Count(ctx, 20, mono.Character); err != nil || n != 0 { // takes the snapshot
+			t.Fatalf("Count() = %d, %v; want 0, nil", n, err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO chii_person_collects
+			(prsn_clt_cat, prsn_clt_mid, prsn_clt_uid, prsn_clt_dateline) VALUES ('crt', 2, 20, 1700000000)`); err != nil {
+			t.Fatalf("concurrent insert: %v", err)
+		}
+		if n, err := w.Count(ctx, 20, mono.Character); err != nil || n != 0 {
+			t.Errorf("Count() after a concurrent commit = %d, %v; want the snapshot's 0", n, err)
+		}
+		got, err := w.Find(ctx, 20, mono.Character, 2)
+		if err != nil {
+			t.Fatalf("Find() of a row committed after the snapshot = %v, want the row", err)
+		}
+		if got.TargetID != 2 || got.UserID != 20 || got.CreatedAt.Unix() != 1700000000 {
+			t.Errorf("Find() = %+v", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
