@@ -49,6 +49,7 @@ func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testi
 // (plus fixture-adjust.sql) and compares every answer with expected.jsonl as the golden README
 // says. Each case is a subtest named by its id; the per-family tally is logged at the end.
 func TestCompat(t *testing.T) {
+	t.Parallel()
 	cases, err := compat.LoadCases(goldenDir(t))
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ var paramName = regexp.MustCompile(`\{[^}]*\}`)
 // describes (the catch-all 404s and the CORS preflight of the misc family) are listed, not
 // validated.
 func TestOpenAPI_Responses(t *testing.T) {
+	t.Parallel()
 	cases, err := compat.LoadCases(goldenDir(t))
 	if err != nil {
 		t.Fatal(err)

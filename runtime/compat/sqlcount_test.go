@@ -34,6 +34,7 @@ func listLen(tb testing.TB, body []byte) int {
 // constant number of queries, not one per item. The handler runs without a cache, so every
 // request reaches MySQL; requests are anonymous (no token lookup).
 func TestSQLStatements_NoNPlusOne(t *testing.T) {
+	t.Parallel()
 	api := startAPI(t, apiOptions{noCache: true})
 
 	// The dev dataset has no person with a single cast and no user with many person (or
