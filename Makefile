@@ -4,6 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
+PKGS ?= ./...
 
 .PHONY: run build test lint imports bench
 
@@ -23,7 +24,10 @@ imports: ## the import rules (runtime/archtest)
 	$(GO) test -count=1 -run '^(TestImportRules|TestCheck)$$' ./runtime/archtest
 
 test: lint ## lint, then every test with -race; ends with "N passed, N failed, N skipped"
-	$(GO) test -race -count=1 -json ./... | $(GO) run ./runtime/cmd/testsum
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -o "$$tmp/testsum" ./runtime/cmd/testsum; \
+	echo "go test -race -count=1 $(PKGS)"; \
+	$(GO) test -race -count=1 -json $(PKGS) | "$$tmp/testsum"
 
 bench: ## every benchmark, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./...
