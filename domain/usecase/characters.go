@@ -86,7 +86,8 @@ func (c *Characters) SubjectsOf(ctx context.Context, id uint32) ([]CharacterSubj
 }
 
 // CastEntry is one cast row with the entities it links; missing rows are zero values.
-// Appearance is the character's appearance in that subject (zero when there is none).
+// Appearance is the character's appearance in that subject (zero when there is none or when
+// the subject row is missing).
 type CastEntry struct {
 	Character  character.Character
 	Person     person.Person
@@ -152,13 +153,14 @@ func hydrateCasts(ctx context.Context, casts []character.Cast, chars map[uint32]
 		}
 	}
 	for _, c := range casts {
-		out = append(out, CastEntry{
-			Character:  chars[c.CharacterID],
-			Person:     ps[c.PersonID],
-			Subject:    ss[c.SubjectID],
-			Cast:       c,
-			Appearance: appOf[pair{c.CharacterID, c.SubjectID}],
-		})
+		e := CastEntry{Character: chars[c.CharacterID], Person: ps[c.PersonID], Cast: c}
+		// The appearance is looked up through the loaded subject, as bangumi does: a cast whose
+		// subject row is missing has no appearance (its staff label is "").
+		if sub, ok := ss[c.SubjectID]; ok {
+			e.Subject = sub
+			e.Appearance = appOf[pair{c.CharacterID, sub.ID}]
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -236,6 +236,19 @@ func TestCharacters(t *testing.T) {
 			t.Fatalf("PersonsOf(1) = %+v", got)
 		}
 	})
+	t.Run("CastOfMissingSubjectHasNoAppearance", func(t *testing.T) {
+		s.PutAppearance(character.Appearance{CharacterID: 1, SubjectID: 404, Type: 1})
+		s.PutCast(character.Cast{CharacterID: 1, PersonID: 1, SubjectID: 404})
+		got, err := uc.PersonsOf(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			if e.Cast.SubjectID == 404 && (e.Appearance != (character.Appearance{}) || e.Subject.ID != 0) {
+				t.Errorf("cast of missing subject 404 = %+v, want zero subject and appearance", e)
+			}
+		}
+	})
 }
 
 func TestPersons_CharactersOf(t *testing.T) {
