@@ -3,6 +3,8 @@ package config_test
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -286,6 +288,19 @@ func TestRedactDSN(t *testing.T) {
 	for in, want := range tests {
 		if got := config.RedactDSN(in); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The README's configuration table lists every variable Load reads.
+func TestVariables_DocumentedInREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Skip("no README.md:", err)
+	}
+	for _, v := range config.Variables {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README.md's configuration table lacks %s", v.Name)
 		}
 	}
 }
