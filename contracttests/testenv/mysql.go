@@ -324,7 +324,30 @@ func connectMySQL(dsn string) (*server, error) {
 		_ = admin.Close()
 		return nil, fmt.Errorf("ping %s: %w", cfg.Addr, err)
 	}
+	dropStale(ctx, admin)
 	return &server{cfg: cfg, admin: admin}, nil
+}
+
+// dropStale removes test databases left behind by killed test runs (older
+// than two hours, so never one that a concurrent test binary is using).
+func dropStale(ctx context.Context, admin *sql.DB) {
+	rows, err := admin.QueryContext(ctx, `SELECT table_schema FROM information_schema.tables
+		WHERE table_schema LIKE 'chii\_test\_%'
+		GROUP BY table_schema HAVING MIN(create_time) < NOW() - INTERVAL 2 HOUR`)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil {
+			stale = append(stale, name)
+		}
+	}
+	_ = rows.Close()
+	for _, name := range stale {
+		_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`")
+	}
 }
 
 // dockerReachable reports whether a Docker engine answers on DOCKER_HOST or
