@@ -84,7 +84,8 @@ func statusOf(err error) (status int, msg string, ok bool) {
 	return http.StatusInternalServerError, msgInternal, false
 }
 
-// errorBody builds the error body of status for request r.
+// errorBody builds the error body of status for request r. The method is the routed one, so
+// a HEAD request gets the headers (Content-Length included) of its GET.
 func errorBody(r *http.Request, status int, msg, internal string) ErrorDetail {
 	return ErrorDetail{
 		Title:       http.StatusText(status),
@@ -93,7 +94,7 @@ func errorBody(r *http.Request, status int, msg, internal string) ErrorDetail {
 		Details: &ErrorRequest{
 			Error:       internal,
 			Path:        r.URL.Path,
-			Method:      requestMethod(r),
+			Method:      r.Method,
 			QueryString: r.URL.RawQuery,
 		},
 	}

@@ -85,6 +85,8 @@ func seed(st *inmem.Store) {
 
 	st.PutCharacter(
 		character.Character{ID: 1, Name: "ルルーシュ・ランペルージ", Role: 1, Image: "7b/3a/1_crt_8V556.jpg?r=1603459589",
+			Infobox: "{{Infobox Crt\n|简体中文名= 鲁路修·兰佩路基\n|别名={\n[L.L.]\n[英文名|Lelouch Lamperouge]\n[纯假名|]\n}\n" +
+				"|昵称={\n[昵称|]\n}\n|BWH=\n}}",
 			Comments: 111, Collects: 667, Fields: mono.Fields{Gender: 1, BirthMon: 12, BirthDay: 5}},
 		character.Character{ID: 2, Name: "枢木スザク", Role: 1, Image: "6f/40/2_crt_08diJ.jpg?r=1581939778"},
 		character.Character{ID: 3, Name: "C.C.", Role: 1, Image: "83/62/3_crt_7Jhis.jpg?r=1573280268"},
@@ -116,7 +118,8 @@ func seed(st *inmem.Store) {
 
 	st.PutPerson(
 		person.Person{ID: 1, Name: "水樹奈々", Type: 1, Image: "a6/e8/1_prsn_ZdFfp.jpg?r=1597241889",
-			Career: person.Career{Seiyu: true, Artist: true}, Fields: mono.Fields{Gender: 2, BloodType: 1, BirthYear: 1980, BirthMon: 1, BirthDay: 21}},
+			Infobox: "{{Infobox Crt\r\n|简体中文名= 水树奈奈\r\n}}",
+			Career:  person.Career{Seiyu: true, Artist: true}, Fields: mono.Fields{Gender: 2, BloodType: 1, BirthYear: 1980, BirthMon: 1, BirthDay: 21}},
 		person.Person{ID: 2, Name: "遠藤明範", Type: 1, Career: person.Career{Producer: true}, Fields: mono.Fields{Gender: 1, BirthMon: 19, BirthDay: 9}},
 		person.Person{ID: 3, Name: "3", Type: 1},
 		person.Person{ID: 4, Name: "4", Type: 1},
@@ -124,6 +127,7 @@ func seed(st *inmem.Store) {
 		person.Person{ID: 10, Name: "merged", Type: 1, Redirect: 2},
 		person.Person{ID: 27, Name: "27", Type: 1},
 		person.Person{ID: 39, Name: "39", Type: 1},
+		person.Person{ID: 40, Name: "nsfw", Type: 1, NSFW: true},
 		person.Person{ID: 7985, Name: "7985", Type: 1},
 		person.Person{ID: 3269, Name: "3269", Type: 1},
 		person.Person{ID: 5076, Name: "福山潤", Type: 1, Career: person.Career{Seiyu: true}, Summary: "声優", Ban: 1},

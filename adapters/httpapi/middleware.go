@@ -201,7 +201,7 @@ func userAgentError(ua string) string {
 		if m == nil {
 			return msgAnimeko
 		}
-		// Like bangumi, a part that does not fit an int counts as 0.
+		// Compared like bangumi does, with strconv.Atoi (which saturates on overflow).
 		major, _ := strconv.Atoi(m[1])
 		minor, _ := strconv.Atoi(m[2])
 		patch, _ := strconv.Atoi(m[3])

@@ -315,12 +315,12 @@ func collectRoute(method, path string, h handlerFunc, cat mono.Category) route {
 	op.request = req
 	op.errors = []errorResponse{badID(noun), errNeedLogin, errNoScope}
 	if method == http.MethodPost {
-		op.id = "collect" + title(what) + "ById"
+		op.id = "collect" + title(what) + "By" + title(what) + "IdAndUserId"
 		op.summary = "收藏" + noun
 		op.description = "为当前用户收藏" + noun + "；已收藏时什么也不做。需要 write:collection 权限。"
 		op.errors = append(op.errors, notFoundError(noun+"不存在"))
 	} else {
-		op.id = "uncollect" + title(what) + "ById"
+		op.id = "uncollect" + title(what) + "By" + title(what) + "IdAndUserId"
 		op.summary = "取消收藏" + noun
 		op.description = "为当前用户取消收藏" + noun + "。需要 write:collection 权限。"
 		op.errors = append(op.errors, errorResponse{http.StatusNotFound, noun + "不存在，或未被收藏", what + " not collected"})

@@ -1,0 +1,161 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/domain"
+	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/ports"
+)
+
+func TestStatusOf(t *testing.T) {
+	type outcome struct {
+		Status   int
+		Msg      string
+		Expected bool
+	}
+	tests := []struct {
+		name string
+		err  error
+		want outcome
+	}{
+		{"NotFound", domain.NotFound(), outcome{404, domain.NotFoundMessage, true}},
+		{"NotFoundMessage", domain.Errorf(domain.ErrNotFound, "person not collected"), outcome{404, "person not collected", true}},
+		{"Wrapped", fmt.Errorf("load: %w", domain.Errorf(domain.ErrInvalid, "offset should be less than or equal to 3")),
+			outcome{400, "offset should be less than or equal to 3", true}},
+		{"BareNotFound", fmt.Errorf("row: %w", domain.ErrNotFound), outcome{404, domain.NotFoundMessage, true}},
+		{"BareInvalid", domain.ErrInvalid, outcome{400, "invalid input", true}},
+		{"Unauthorized", domain.Errorf(domain.ErrUnauthorized, "access token has been expired or doesn't exist"),
+			outcome{401, "access token has been expired or doesn't exist", true}},
+		{"Forbidden", domain.Errorf(domain.ErrForbidden, "no"), outcome{403, "no", true}},
+		{"Conflict", domain.Errorf(domain.ErrConflict, "already"), outcome{409, "already", true}},
+		{"Adapter", badRequest("bad image type: x"), outcome{400, "bad image type: x", true}},
+		{"Unexpected", errors.New("dial tcp: connection refused"), outcome{500, msgInternal, false}},
+		{"Canceled", context.Canceled, outcome{500, msgInternal, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, msg, ok := statusOf(tt.err)
+			if diff := cmp.Diff(tt.want, outcome{status, msg, ok}); diff != "" {
+				t.Errorf("statusOf(%v) mismatch (-want +got):\n%s", tt.err, diff)
+			}
+		})
+	}
+}
+
+// faultySubjects makes the subject repository fail, panic, or honour cancellation.
+type faultySubjects struct {
+	ports.SubjectRepository
+	err      error
+	panicVal any
+}
+
+func (f faultySubjects) Get(ctx context.Context, id uint32) (subject.Subject, error) {
+	if f.panicVal != nil {
+		panic(f.panicVal)
+	}
+	if err := ctx.Err(); err != nil {
+		return subject.Subject{}, fmt.Errorf("query: %w", err)
+	}
+	if f.err != nil {
+		return subject.Subject{}, f.err
+	}
+	return f.SubjectRepository.Get(ctx, id)
+}
+
+func withFaultySubjects(f faultySubjects) apiOption {
+	return func(d *Deps, st *inmem.Store) {
+		f.SubjectRepository = st.Subjects()
+		d.Subjects.Subjects = f
+		d.Subjects.Cache = nil
+	}
+}
+
+func TestWriteError_Unexpected(t *testing.T) {
+	api := newTestAPI(t, withFaultySubjects(faultySubjects{err: errors.New("dial tcp 127.0.0.1:3306: connection refused")}))
+	w := api.get(t, "/v0/subjects/1?x=1", "Cf-Ray", "ray-500")
+	want := ErrorDetail{
+		Title: "Internal Server Error", Description: "Unexpected Internal Server Error", RequestID: "ray-500",
+		Details: &ErrorRequest{
+			Error: "load subject: dial tcp 127.0.0.1:3306: connection refused",
+			Path:  "/v0/subjects/1", Method: "GET", QueryString: "x=1",
+		},
+	}
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", w.Code)
+	}
+	if diff := cmp.Diff(want, decodeError(t, w.Body.Bytes())); diff != "" {
+		t.Errorf("body mismatch (-want +got):\n%s", diff)
+	}
+	logs := api.logs.String()
+	if n := strings.Count(logs, "unexpected error"); n != 1 {
+		t.Errorf("logged %d times, want once:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, `"request_id":"ray-500"`) || !strings.Contains(logs, "connection refused") {
+		t.Errorf("log lacks the request id or the error:\n%s", logs)
+	}
+	if got := api.metrics.InternalErrors.Load(); got != 1 {
+		t.Errorf("InternalErrors = %d, want 1", got)
+	}
+	// Without Cf-Ray the log still carries a (generated) request id.
+	api.get(t, "/v0/subjects/1")
+	if !regexp.MustCompile(`"request_id":"[0-9a-f-]{36}"`).MatchString(api.logs.String()) {
+		t.Errorf("no generated request id in the log:\n%s", api.logs.String())
+	}
+}
+
+func TestWriteError_ClientGone(t *testing.T) {
+	api := newTestAPI(t, withFaultySubjects(faultySubjects{}))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := api.do(t, request{path: "/v0/subjects/1", ctx: ctx})
+	if w.Code != http.StatusNoContent || w.Body.Len() != 0 {
+		t.Errorf("cancelled request = %d with body %q, want an empty 204", w.Code, w.Body.String())
+	}
+	if got := api.metrics.InternalErrors.Load(); got != 0 {
+		t.Errorf("InternalErrors = %d, want 0", got)
+	}
+}
+
+func TestRecovery(t *testing.T) {
+	api := newTestAPI(t, withFaultySubjects(faultySubjects{panicVal: "boom"}))
+	w := api.get(t, "/v0/subjects/1", "Cf-Ray", "ray-panic")
+	want := ErrorDetail{
+		Title: "Internal Server Error", Description: "Unexpected Internal Server Error", RequestID: "ray-panic",
+		Details: &ErrorRequest{Error: "boom", Path: "/v0/subjects/1", Method: "GET"},
+	}
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", w.Code)
+	}
+	if diff := cmp.Diff(want, decodeError(t, w.Body.Bytes())); diff != "" {
+		t.Errorf("body mismatch (-want +got):\n%s", diff)
+	}
+	if w.Header().Get("x-server-version") != "test-version" {
+		t.Errorf("x-server-version missing on a recovered panic")
+	}
+	if got := api.metrics.Panics.Load(); got != 1 {
+		t.Errorf("Panics = %d, want 1", got)
+	}
+	if logs := api.logs.String(); !strings.Contains(logs, "panic while serving request") || !strings.Contains(logs, `"request_id":"ray-panic"`) {
+		t.Errorf("panic not logged with its request id:\n%s", logs)
+	}
+	t.Run("AbortHandlerIsReraised", func(t *testing.T) {
+		api := newTestAPI(t, withFaultySubjects(faultySubjects{panicVal: http.ErrAbortHandler}))
+		defer func() {
+			if v := recover(); v != http.ErrAbortHandler { //nolint:errorlint
+				t.Errorf("recovered %v, want http.ErrAbortHandler", v)
+			}
+		}()
+		api.get(t, "/v0/subjects/1")
+		t.Error("the request did not panic")
+	})
+}
