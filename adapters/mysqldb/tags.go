@@ -66,12 +66,15 @@ func decodePHPTags(raw []byte) (elems []map[string]any, err error) {
 			elems, err = nil, fmt.Errorf("corrupt serialized data: %v", r)
 		}
 	}()
+	if !bytes.HasSuffix(raw, []byte("}")) { // the library does not check the closing brace
+		return nil, errors.New("corrupt serialized data: no closing brace")
+	}
 	var values []any
 	if list, err := phpserialize.UnmarshalIndexedArray(raw); err == nil {
 		values = list // keys 0..n-1 in order: the usual shape
 	} else {
-		// Keys with gaps (or not integers) decode as a map; restore the stored order of
-		// integer keys, which is how PHP wrote them.
+		// Keys with gaps decode as a map, which loses the serialized order: order by key
+		// (bangumi writes tags with keys 0..n-1, so this only matters for hand-edited rows).
 		m, err := phpserialize.UnmarshalAssociativeArray(raw)
 		if err != nil {
 			return nil, err

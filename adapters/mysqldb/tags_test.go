@@ -1,0 +1,75 @@
+package mysqldb
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bangumi/chii/domain/subject"
+)
+
+func TestDecodeTags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		raw  string
+		want []subject.Tag
+	}{
+		{"Empty", "", nil},
+		{"Blank", " \n", nil},
+		{"JSONNull", "null", nil},
+		{"JSONEmpty", "[]", nil},
+		{
+			"PHP",
+			`a:3:{i:0;a:2:{s:8:"tag_name";s:9:"痞子蔡";s:6:"result";s:2:"23";}i:1;a:3:{s:8:"tag_name";s:3:"A;B";s:6:"result";s:1:"9";s:11:"tag_results";s:3:"120";}i:2;a:2:{s:8:"tag_name";s:7:"{"x":1}";s:6:"result";s:1:"1";}}`,
+			[]subject.Tag{{Name: "痞子蔡", Count: 23}, {Name: "A;B", Count: 9, TotalCount: 120}, {Name: `{"x":1}`, Count: 1}},
+		},
+		{
+			"PHPNullNameDropped",
+			`a:2:{i:0;a:2:{s:8:"tag_name";N;s:6:"result";s:1:"5";}i:1;a:2:{s:8:"tag_name";s:2:"ok";s:6:"result";s:1:"4";}}`,
+			[]subject.Tag{{Name: "ok", Count: 4}},
+		},
+		{
+			"PHPKeysWithGapsByKey",
+			`a:3:{i:0;a:2:{s:8:"tag_name";s:1:"a";s:6:"result";s:1:"3";}i:4;a:2:{s:8:"tag_name";s:1:"b";s:6:"result";s:1:"2";}i:2;a:2:{s:8:"tag_name";s:1:"c";s:6:"result";s:1:"1";}}`,
+			[]subject.Tag{{Name: "a", Count: 3}, {Name: "c", Count: 1}, {Name: "b", Count: 2}},
+		},
+		{
+			"PHPIntegers",
+			`a:1:{i:0;a:3:{s:8:"tag_name";i:2008;s:6:"result";i:7;s:11:"tag_results";i:70;}}`,
+			[]subject.Tag{{Name: "2008", Count: 7, TotalCount: 70}},
+		},
+		{
+			"JSON",
+			`[{"tag_name":"\u5357\u5bb6","tag_results":"4620","result":"1414"},{"tag_name":null,"result":"3"},{"tag_name":"R&D <2>","result":"2"},{"tag_name":"2008","result":2}]`,
+			[]subject.Tag{{Name: "南家", Count: 1414, TotalCount: 4620}, {Name: "R&D <2>", Count: 2}, {Name: "2008", Count: 2}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeTags([]byte(tc.raw))
+			if err != nil {
+				t.Fatalf("decodeTags(%q): %v", tc.raw, err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("decodeTags(%q) mismatch (-want +got):\n%s", tc.raw, diff)
+			}
+		})
+	}
+}
+
+func TestDecodeTags_Errors(t *testing.T) {
+	for _, raw := range []string{
+		`a:2:{i:0;a:2:{s:8:"tag_name";s:99:"short";}}`, // length past the end: the library would panic
+		`a:1:{i:0;a:1:{s:8:"tag_name";s:3:"abc"`,       // cut short
+		`a:1:{i:0;a:1:{s:8:"tag_name";s:3:"abc";}}xyz`, // trailing garbage without a brace
+		`a:1:{i:0;s:3:"abc";}`,                         // element is not an array
+		`a:x:{}`,
+		`[{"tag_name":"x","result":"many"}]`,
+		`[{"tag_name":"x","result":"1"}`,
+		`{"tag_name":"x"}`,
+		`not json`,
+	} {
+		if got, err := decodeTags([]byte(raw)); err == nil {
+			t.Errorf("decodeTags(%q) = %v, want an error", raw, got)
+		}
+	}
+}
