@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/domain"
+	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/subject"
 	"github.com/bangumi/chii/ports"
 )
@@ -158,4 +161,41 @@ func TestRecovery(t *testing.T) {
 		api.get(t, "/v0/subjects/1")
 		t.Error("the request did not panic")
 	})
+}
+
+type failingTokens struct{}
+
+func (failingTokens) Find(context.Context, string, time.Time) (auth.Token, error) {
+	return auth.Token{}, errors.New("redis: i/o timeout")
+}
+
+func TestAuthenticate_StoreErrorIs500(t *testing.T) {
+	api := newTestAPI(t, func(d *Deps, _ *inmem.Store) {
+		d.Authenticator.Tokens = failingTokens{}
+		d.Authenticator.Cache = nil
+	})
+	w := api.get(t, "/v0/subjects/1", bearer("any")...)
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", w.Code)
+	}
+	if got := decodeError(t, w.Body.Bytes()).Details.Error; !strings.Contains(got, "redis: i/o timeout") {
+		t.Errorf("details.error = %q", got)
+	}
+	// Anonymous requests do not touch the token store.
+	if w := api.get(t, "/v0/subjects/1"); w.Code != http.StatusOK {
+		t.Errorf("anonymous status = %d, want 200", w.Code)
+	}
+}
+
+func TestNew_Defaults(t *testing.T) {
+	h := New(Deps{}) // no logger, clock, metrics or limiter
+	for _, tt := range []struct {
+		path   string
+		status int
+	}{{"/openapi.json", 200}, {"/v0/nothing", 404}, {"/v0/subjects/abc", 400}} {
+		w := serve(h, httptest.NewRequest(http.MethodGet, tt.path, nil), "chii-test/1.0")
+		if w.Code != tt.status {
+			t.Errorf("GET %s = %d, want %d", tt.path, w.Code, tt.status)
+		}
+	}
 }

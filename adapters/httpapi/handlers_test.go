@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -142,6 +143,15 @@ func TestSubjectEndpoints(t *testing.T) {
 			 "images":{"large":"https://lain.bgm.tv/pic/cover/l/82/15/363612_6uauA.jpg","common":"https://lain.bgm.tv/r/400/pic/cover/l/82/15/363612_6uauA.jpg",
 			           "medium":"https://lain.bgm.tv/r/800/pic/cover/l/82/15/363612_6uauA.jpg","small":"https://lain.bgm.tv/r/200/pic/cover/l/82/15/363612_6uauA.jpg",
 			           "grid":"https://lain.bgm.tv/r/100/pic/cover/l/82/15/363612_6uauA.jpg"}}]`},
+	})
+	t.Run("NoHTMLEscaping", func(t *testing.T) {
+		w := api.get(t, "/v0/subjects/30")
+		if !strings.Contains(w.Body.String(), `"name":"locked <b>&</b>"`) {
+			t.Errorf("body escapes HTML: %s", w.Body.String())
+		}
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type = %q", ct)
+		}
 	})
 	t.Run("EpisodesAndMetaTagsValues", func(t *testing.T) {
 		var got struct {
