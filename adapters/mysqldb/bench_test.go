@@ -13,7 +13,7 @@ import (
 // benchSubjects opens a counting pool on a database holding the dev dataset and returns the
 // subject repository over it with the ids of every subject. Without MySQL the benchmark
 // skips with one line (testenv).
-func benchSubjects(b *testing.B) (*mysqldb.SubjectRepository, *mysqldb.CountingConnector, []uint32) {
+func benchSubjects(b *testing.B) (*mysqldb.SubjectRepository, *countingConnector, []uint32) {
 	b.Helper()
 	dsn, db := testenv.MySQL(b, testenv.WithData(),
 		testenv.WithSQLFiles(filepath.Join(testenv.SharedDir(b), "golden", "fixture-adjust.sql")))

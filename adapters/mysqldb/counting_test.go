@@ -1,4 +1,4 @@
-package mysqldb
+package mysqldb_test
 
 import (
 	"context"
@@ -8,30 +8,30 @@ import (
 	"sync/atomic"
 )
 
-// CountingConnector wraps a driver.Connector and counts the statements run on its
+// countingConnector wraps a driver.Connector and counts the statements run on its
 // connections: each query or exec sent to the server counts once, whether it runs directly
 // or as a prepared statement (preparing and closing do not count). Statements the driver
 // itself runs while connecting (session settings) do not count either.
 //
-// Use it in tests to check that a call runs a constant number of statements:
+// Tests use it to check that a call runs a constant number of statements:
 //
-//	cc := mysqldb.NewCountingConnector(connector)
+//	cc := newCountingConnector(connector)
 //	db := sql.OpenDB(cc)
 //	cc.Reset(); repo.GetByIDs(ctx, ids); n := cc.Count()
-type CountingConnector struct {
+type countingConnector struct {
 	connector driver.Connector
 	n         atomic.Int64
 	mu        sync.Mutex
 	queries   []string
 }
 
-// NewCountingConnector returns a connector that counts the statements of c's connections.
-func NewCountingConnector(c driver.Connector) *CountingConnector {
-	return &CountingConnector{connector: c}
+// newCountingConnector returns a connector that counts the statements of c's connections.
+func newCountingConnector(c driver.Connector) *countingConnector {
+	return &countingConnector{connector: c}
 }
 
 // Connect opens a counting connection.
-func (c *CountingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.connector.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -40,27 +40,27 @@ func (c *CountingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // Driver returns the wrapped connector's driver.
-func (c *CountingConnector) Driver() driver.Driver { return c.connector.Driver() }
+func (c *countingConnector) Driver() driver.Driver { return c.connector.Driver() }
 
 // Count returns how many statements ran since the connector was made or last Reset.
-func (c *CountingConnector) Count() int64 { return c.n.Load() }
+func (c *countingConnector) Count() int64 { return c.n.Load() }
 
 // Statements returns the text of the statements counted by Count, in the order they ran.
-func (c *CountingConnector) Statements() []string {
+func (c *countingConnector) Statements() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.queries...)
 }
 
 // Reset sets the count to zero and forgets the statements.
-func (c *CountingConnector) Reset() {
+func (c *countingConnector) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n.Store(0)
 	c.queries = nil
 }
 
-func (c *CountingConnector) record(query string) {
+func (c *countingConnector) record(query string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n.Add(1)
@@ -70,7 +70,7 @@ func (c *CountingConnector) record(query string) {
 // countingConn forwards every optional driver interface database/sql uses.
 type countingConn struct {
 	conn driver.Conn
-	c    *CountingConnector
+	c    *countingConnector
 }
 
 var (
@@ -175,7 +175,7 @@ func (cc *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 type countingStmt struct {
 	stmt  driver.Stmt
 	query string
-	c     *CountingConnector
+	c     *countingConnector
 }
 
 var (
@@ -204,7 +204,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 		s.c.record(s.query)
 		return e.ExecContext(ctx, args)
 	}
-	return nil, errors.New("mysqldb: counting: driver statement lacks ExecContext")
+	return nil, errors.New("counting: driver statement lacks ExecContext")
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -212,7 +212,7 @@ func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValu
 		s.c.record(s.query)
 		return q.QueryContext(ctx, args)
 	}
-	return nil, errors.New("mysqldb: counting: driver statement lacks QueryContext")
+	return nil, errors.New("counting: driver statement lacks QueryContext")
 }
 
 func (s *countingStmt) CheckNamedValue(nv *driver.NamedValue) error {

@@ -262,7 +262,7 @@ func newReadRepos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 var _ contracttests.NewRepos = newReadRepos
 
 // countingDB opens a pool on dsn whose statements c counts.
-func countingDB(tb testing.TB, dsn string) (*sql.DB, *mysqldb.CountingConnector) {
+func countingDB(tb testing.TB, dsn string) (*sql.DB, *countingConnector) {
 	tb.Helper()
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -272,7 +272,7 @@ func countingDB(tb testing.TB, dsn string) (*sql.DB, *mysqldb.CountingConnector)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cc := mysqldb.NewCountingConnector(connector)
+	cc := newCountingConnector(connector)
 	db := sql.OpenDB(cc)
 	tb.Cleanup(func() { _ = db.Close() })
 	return db, cc
