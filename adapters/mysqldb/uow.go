@@ -97,15 +97,13 @@ type uowQuerier interface {
 // uowTx hands out repositories bound to one transaction.
 type uowTx struct{ q uowQuerier }
 
-func (t uowTx) MonoCollects() ports.MonoCollectWriter { return uowMonoCollects{q: t.q, lockFind: true} }
+func (t uowTx) MonoCollects() ports.MonoCollectWriter { return uowMonoCollects{q: t.q} }
 
-// uowMonoCollects reads and writes chii_person_collects and the targets' counters.
-// Count and List are consistent reads (the transaction's snapshot plus its own writes);
-// Find is a locking read when lockFind is set, so it sees the latest committed rows.
-type uowMonoCollects struct {
-	q        uowQuerier
-	lockFind bool
-}
+// uowMonoCollects reads and writes chii_person_collects and the targets' counters in one
+// transaction. Count and List are MonoCollectRepository's statements, consistent reads (the
+// transaction's snapshot plus its own writes); Find is MonoCollectRepository's statement made a
+// locking read (FOR UPDATE), so it sees the latest committed rows.
+type uowMonoCollects struct{ q uowQuerier }
 
 // uowTarget names the table, id column and counter column of a category's targets.
 type uowTarget struct {
@@ -123,8 +121,6 @@ func uowTargetOf(cat mono.Category) (uowTarget, error) {
 }
 
 const uowCollectTable = "chii_person_collects"
-
-var uowCollectColumns = []any{"prsn_clt_id", "prsn_clt_cat", "prsn_clt_mid", "prsn_clt_uid", "prsn_clt_dateline"}
 
 // LockTarget runs SELECT … FOR UPDATE on the target's row.
 func (r uowMonoCollects) LockTarget(ctx context.Context, cat mono.Category, targetID uint32) error {
@@ -148,105 +144,44 @@ func (r uowMonoCollects) LockTarget(ctx context.Context, cat mono.Category, targ
 	return nil
 }
 
-func uowCollectsOf(userID uint32, cat mono.Category) *goqu.SelectDataset {
-	return uowDialect.From(uowCollectTable).Prepared(true).Where(
-		goqu.C("prsn_clt_uid").Eq(userID),
-		goqu.C("prsn_clt_cat").Eq(cat.String()),
-	)
-}
-
-// Count counts the user's collects of the category.
+// Count counts the user's collects of the category (MonoCollectRepository.Count).
 func (r uowMonoCollects) Count(ctx context.Context, userID uint32, cat mono.Category) (int64, error) {
-	query, args, err := uowCollectsOf(userID, cat).Select(goqu.COUNT(goqu.Star())).ToSQL()
-	if err != nil {
-		return 0, fmt.Errorf("mysqldb: build count collects: %w", err)
-	}
-	var n int64
-	if err := r.q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("mysqldb: count collects: %w", err)
-	}
-	return n, nil
+	return NewMonoCollectRepository(r.q).Count(ctx, userID, cat)
 }
 
-// List pages the user's collects of the category: ORDER BY prsn_clt_dateline DESC,
-// prsn_clt_id DESC. A negative limit means no limit.
+// List pages the user's collects of the category (MonoCollectRepository.List: ORDER BY
+// prsn_clt_dateline DESC, prsn_clt_id DESC).
 func (r uowMonoCollects) List(ctx context.Context, userID uint32, cat mono.Category, limit, offset int) ([]collect.MonoCollect, error) {
-	ds := uowCollectsOf(userID, cat).Select(uowCollectColumns...).
-		Order(goqu.C("prsn_clt_dateline").Desc(), goqu.C("prsn_clt_id").Desc())
-	if limit >= 0 {
-		ds = ds.Limit(uint(limit))
-	} else if offset > 0 {
-		ds = ds.Limit(^uint(0) >> 1) // MySQL has no OFFSET without LIMIT
-	}
-	if offset > 0 {
-		ds = ds.Offset(uint(offset))
-	}
-	query, args, err := ds.ToSQL()
+	return NewMonoCollectRepository(r.q).List(ctx, userID, cat, limit, offset)
+}
+
+// Find returns the user's first (lowest prsn_clt_id) collect row of the target, like
+// MonoCollectRepository.Find, with FOR UPDATE.
+func (r uowMonoCollects) Find(ctx context.Context, userID uint32, cat mono.Category, targetID uint32) (collect.MonoCollect, error) {
+	where, err := monoCollectsWhere(userID, cat)
 	if err != nil {
-		return nil, fmt.Errorf("mysqldb: build list collects: %w", err)
+		return collect.MonoCollect{}, err
 	}
-	rows, err := r.q.QueryContext(ctx, query, args...)
+	var (
+		out   collect.MonoCollect
+		found bool
+	)
+	ds := from(uowCollectTable).Select(monoCollectReadColumns...).
+		Where(append(where, goqu.C("prsn_clt_mid").Eq(targetID))...).
+		Order(goqu.C("prsn_clt_id").Asc()).Limit(1).
+		ForUpdate(exp.Wait)
+	err = queryRows(ctx, r.q, "find mono collect for update", ds, func(rows *sql.Rows) (err error) {
+		out, err = scanMonoCollectRow(rows)
+		found = true
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("mysqldb: list collects: %w", err)
+		return collect.MonoCollect{}, err
 	}
-	defer rows.Close()
-	out := []collect.MonoCollect{}
-	for rows.Next() {
-		c, err := uowScanCollect(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("mysqldb: list collects: %w", err)
+	if !found {
+		return collect.MonoCollect{}, domain.Errorf(domain.ErrNotFound, "%s %d is not collected by user %d", cat.Noun(), targetID, userID)
 	}
 	return out, nil
-}
-
-// Find returns the user's first (lowest prsn_clt_id) collect row of the target.
-func (r uowMonoCollects) Find(ctx context.Context, userID uint32, cat mono.Category, targetID uint32) (collect.MonoCollect, error) {
-	ds := uowCollectsOf(userID, cat).Select(uowCollectColumns...).
-		Where(goqu.C("prsn_clt_mid").Eq(targetID)).
-		Order(goqu.C("prsn_clt_id").Asc()).Limit(1)
-	if r.lockFind {
-		ds = ds.ForUpdate(exp.Wait)
-	}
-	query, args, err := ds.ToSQL()
-	if err != nil {
-		return collect.MonoCollect{}, fmt.Errorf("mysqldb: build find collect: %w", err)
-	}
-	c, err := uowScanCollect(r.q.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return collect.MonoCollect{}, domain.Errorf(domain.ErrNotFound, "collect not found")
-	}
-	return c, err
-}
-
-type uowScanner interface{ Scan(dest ...any) error }
-
-func uowScanCollect(s uowScanner) (collect.MonoCollect, error) {
-	var (
-		c        collect.MonoCollect
-		cat      string
-		dateline uint32
-	)
-	if err := s.Scan(&c.ID, &cat, &c.TargetID, &c.UserID, &dateline); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return c, err
-		}
-		return c, fmt.Errorf("mysqldb: scan collect: %w", err)
-	}
-	switch cat {
-	case mono.Character.String():
-		c.Category = mono.Character
-	case mono.Person.String():
-		c.Category = mono.Person
-	default:
-		return c, fmt.Errorf("mysqldb: collect %d has unknown category %q", c.ID, cat)
-	}
-	c.CreatedAt = time.Unix(int64(dateline), 0).UTC()
-	return c, nil
 }
 
 // Add inserts a collect row; prsn_clt_dateline is c.CreatedAt in unix seconds.

@@ -9,10 +9,6 @@ import (
 	"github.com/bangumi/chii/ports"
 )
 
-// NewUoWCollectReader reads chii_person_collects through q with the write path's statements,
-// Find without FOR UPDATE, so it never waits for a lock: a reader outside any transaction.
-func NewUoWCollectReader(q uowQuerier) ports.MonoCollectReader { return uowMonoCollects{q: q} }
-
 // SavepointUnitOfWork runs each Do in a savepoint of one outer transaction that the test owns
 // and finally rolls back, so a test can run the write path and leave the database untouched.
 // Do calls are serialised (one connection).

@@ -22,51 +22,11 @@ import (
 	"github.com/bangumi/chii/ports"
 )
 
-// loadWriteFixture inserts the parts of f the write path touches (characters, persons,
-// collect rows) into a fresh database; any other part of f is a test bug.
-func loadWriteFixture(t *testing.T, db *sql.DB, f contracttests.Fixture) {
-	t.Helper()
-	if len(f.Subjects)+len(f.Relations)+len(f.Appearances)+len(f.Casts)+len(f.Credits)+len(f.Users)+
-		len(f.Tokens)+len(f.SubjectCollections)+len(f.Episodes)+len(f.MetaTags) != 0 {
-		t.Fatal("loadWriteFixture loads characters, persons and collects only")
-	}
-	ctx := t.Context()
-	exec := func(query string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, query, args...); err != nil {
-			t.Fatalf("load fixture: %s: %v", query, err)
-		}
-	}
-	for _, c := range f.Characters {
-		exec(`INSERT INTO chii_characters (crt_id, crt_name, crt_role, crt_infobox, crt_summary, crt_img,
-			crt_comment, crt_collects, crt_ban, crt_redirect, crt_nsfw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Name, c.Role, c.Infobox, c.Summary, c.Image, c.Comments, c.Collects, c.Ban, c.Redirect, c.NSFW)
-	}
-	for _, p := range f.Persons {
-		exec(`INSERT INTO chii_persons (prsn_id, prsn_name, prsn_type, prsn_infobox, prsn_summary, prsn_img,
-			prsn_comment, prsn_collects, prsn_ban, prsn_redirect, prsn_nsfw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, p.Name, p.Type, p.Infobox, p.Summary, p.Image, p.Comments, p.Collects, p.Ban, p.Redirect, p.NSFW)
-	}
-	for _, c := range f.MonoCollects {
-		exec(`INSERT INTO chii_person_collects (prsn_clt_id, prsn_clt_cat, prsn_clt_mid, prsn_clt_uid, prsn_clt_dateline)
-			VALUES (?, ?, ?, ?, ?)`, c.ID, c.Category.String(), c.TargetID, c.UserID, c.CreatedAt.Unix())
-	}
-}
-
-// writeRepos are the read ports the write-path suites check the database with.
-func writeRepos(q mysqldb.Querier, db *sql.DB) contracttests.Repos {
-	return contracttests.Repos{
-		Characters:   mysqldb.NewCharacterRepository(q),
-		Persons:      mysqldb.NewPersonRepository(q),
-		MonoCollects: mysqldb.NewUoWCollectReader(db),
-	}
-}
-
 // newUoW gives each call its own database holding f.
 func newUoW(t *testing.T, f contracttests.Fixture) (ports.UnitOfWork, contracttests.Repos) {
 	_, db := testenv.MySQL(t)
-	loadWriteFixture(t, db, f)
-	return mysqldb.NewUnitOfWork(db), writeRepos(db, db)
+	loadFixture(t, db, f)
+	return mysqldb.NewUnitOfWork(db), readRepos(db)
 }
 
 var _ contracttests.NewUnitOfWork = newUoW
@@ -79,7 +39,7 @@ func TestCollect(t *testing.T) { contracttests.TestCollect(t, newUoW) }
 // in opposite orders): MySQL aborts one, Do runs its fn again, and both commit.
 func TestUnitOfWork_Deadlock(t *testing.T) {
 	_, db := testenv.MySQL(t)
-	loadWriteFixture(t, db, contracttests.UoWFixture())
+	loadFixture(t, db, contracttests.UoWFixture())
 	uow := mysqldb.NewUnitOfWork(db)
 
 	var calls atomic.Int32
@@ -116,7 +76,7 @@ func TestUnitOfWork_Deadlock(t *testing.T) {
 	if got := calls.Load(); got != 3 {
 		t.Errorf("fn ran %d times, want 3 (the deadlock victim once more)", got)
 	}
-	r := writeRepos(db, db)
+	r := readRepos(db)
 	for id, want := range map[uint32]uint32{1: 3, 2: 1} {
 		c, err := r.Characters.Get(t.Context(), id)
 		if err != nil || c.Collects != want {
@@ -128,7 +88,7 @@ func TestUnitOfWork_Deadlock(t *testing.T) {
 // TestUnitOfWork_ErrorNotRetried: only deadlocks are retried.
 func TestUnitOfWork_ErrorNotRetried(t *testing.T) {
 	_, db := testenv.MySQL(t)
-	loadWriteFixture(t, db, contracttests.UoWFixture())
+	loadFixture(t, db, contracttests.UoWFixture())
 	uow := mysqldb.NewUnitOfWork(db)
 	for name, fnErr := range map[string]error{
 		"DomainError": domain.Errorf(domain.ErrNotFound, "character not collected"),
@@ -190,7 +150,7 @@ func dumpCollects(t *testing.T, q interface {
 // database is then exactly as before, and no other connection ever saw the writes.
 func TestCollect_RolledBack(t *testing.T) {
 	_, db := testenv.MySQL(t)
-	loadWriteFixture(t, db, contracttests.UoWFixture())
+	loadFixture(t, db, contracttests.UoWFixture())
 	ctx := t.Context()
 	before := dumpCollects(t, db)
 
@@ -256,7 +216,7 @@ func TestCollect_RolledBack(t *testing.T) {
 // them, so the collect use case's existence check under the target lock cannot miss a row.
 func TestUnitOfWork_FindSeesLatestCommitted(t *testing.T) {
 	_, db := testenv.MySQL(t)
-	loadWriteFixture(t, db, contracttests.UoWFixture())
+	loadFixture(t, db, contracttests.UoWFixture())
 	uow := mysqldb.NewUnitOfWork(db)
 	err := uow.Do(t.Context(), func(ctx context.Context, tx ports.Tx) error {
 		w := tx.MonoCollects()
