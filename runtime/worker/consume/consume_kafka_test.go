@@ -100,10 +100,11 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 			return errors.New("boom")
 		}
 	}
+	first := newReader(t, brokers, group)
 	done := make(chan error, 1)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
-			Reader: newReader(t, brokers, group), Handler: handler,
+			Reader: first, Handler: handler,
 			Logger: slog.New(slog.DiscardHandler), Brokers: brokers,
 		})
 	}()
@@ -115,6 +116,10 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run() = %v, want nil after cancel", err)
+	}
+	// Leave the group, so that the next consumer is assigned the partition.
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
 	}
 
 	if offsetDuring0 >= 1 {
