@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/bangumi/chii/adapters/kafkabus"
@@ -31,6 +32,12 @@ func Serve(ctx context.Context, cfg config.Config, topics []string, checks []hea
 	defer stopWatch()
 	go health.New(append(checks, deps.KafkaCheck(cfg.Kafka.Brokers))...).Watch(watchCtx, logger, 30*time.Second)
 
+	// The whole stop (in-flight message, then leaving the group) must fit in
+	// the grace period that starts with ctx's cancellation.
+	var mu sync.Mutex
+	var stopAt time.Time
+	defer context.AfterFunc(ctx, func() { mu.Lock(); stopAt = time.Now(); mu.Unlock() })()
+
 	logger.Info("consuming", "topics", topics, "group_id", cfg.Kafka.GroupID, "brokers", cfg.Kafka.Brokers)
 	runErr := Run(ctx, Options{
 		Reader:  reader,
@@ -39,7 +46,13 @@ func Serve(ctx context.Context, cfg config.Config, topics []string, checks []hea
 		Brokers: cfg.Kafka.Brokers,
 		Grace:   cfg.ShutdownGrace,
 	})
-	return errors.Join(runErr, closeWithin(reader.Close, cfg.ShutdownGrace))
+	closeBudget := cfg.ShutdownGrace
+	mu.Lock()
+	if !stopAt.IsZero() {
+		closeBudget = max(cfg.ShutdownGrace*9/10-time.Since(stopAt), 100*time.Millisecond)
+	}
+	mu.Unlock()
+	return errors.Join(runErr, closeWithin(reader.Close, closeBudget))
 }
 
 // closeWithin runs closeFn but stops waiting after d: a reader leaving its
