@@ -48,4 +48,3 @@ func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 	}
 }
 
-var _ contracttests.NewRepos = repos

@@ -77,12 +77,17 @@ func (r SubjectRepository) CountEpisodes(_ context.Context, id uint32) (int64, e
 }
 
 func (r SubjectRepository) MetaTags(_ context.Context, id uint32, subjectType uint8) ([]string, error) {
-	out := []string{}
+	var tags []metaTag
 	r.s.read(func(d *data) {
 		if m, ok := d.metaTags[id]; ok && m.subjectType == subjectType {
-			out = append(out, m.tags...)
+			tags = slices.Clone(m.tags)
 		}
 	})
+	slices.SortStableFunc(tags, func(a, b metaTag) int { return cmp.Compare(a.id, b.id) })
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = t.name
+	}
 	return out, nil
 }
 
@@ -191,15 +196,12 @@ func (r LinkRepository) Credits(_ context.Context, f ports.CreditFilter) ([]pers
 			}
 		}
 	})
-	if f.SubjectID != 0 {
+	if f.PersonID != 0 {
 		slices.SortStableFunc(out, func(a, b person.Credit) int {
-			return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.PersonID, b.PersonID))
-		})
-	} else {
-		slices.SortStableFunc(out, func(a, b person.Credit) int {
-			return cmp.Or(cmp.Compare(a.SubjectID, b.SubjectID), cmp.Compare(a.Position, b.Position))
+			return cmp.Or(cmp.Compare(a.SubjectID, b.SubjectID), cmp.Compare(b.Position, a.Position))
 		})
 	}
+	// By subject: storage (insertion) order, like the table bangumi's answers come from.
 	return out, nil
 }
 
@@ -287,8 +289,15 @@ func (r SubjectCollectionRepository) filter(f user.SubjectCollectionFilter) []us
 			}
 		}
 	})
+	// Ties on last touch: id ascending without a type filter, descending with one (what the
+	// recorded server answered; see ports.SubjectCollectionRepository).
+	desc := f.SubjectType != 0 || f.Type != 0
 	slices.SortStableFunc(out, func(a, b user.SubjectCollection) int {
-		return cmp.Or(b.UpdatedAt.Compare(a.UpdatedAt), cmp.Compare(b.ID, a.ID))
+		byID := cmp.Compare(a.ID, b.ID)
+		if desc {
+			byID = -byID
+		}
+		return cmp.Or(b.UpdatedAt.Compare(a.UpdatedAt), byID)
 	})
 	return out
 }

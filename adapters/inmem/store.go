@@ -32,7 +32,19 @@ type storedToken struct {
 
 type metaTags struct {
 	subjectType uint8
-	tags        []string
+	tags        []metaTag
+}
+
+// metaTag is a tag with its id: ids number (subject type, name) pairs in order of first use,
+// and a subject's tags list by id, as the tag tables do.
+type metaTag struct {
+	id   int
+	name string
+}
+
+type tagKey struct {
+	subjectType uint8
+	name        string
 }
 
 type episodes struct{ count, banned int }
@@ -53,6 +65,7 @@ type data struct {
 	lastMonoCollectID  uint32
 	episodes           map[uint32]episodes
 	metaTags           map[uint32]metaTags
+	tagIDs             map[tagKey]int
 }
 
 // NewStore returns an empty store.
@@ -64,6 +77,7 @@ func NewStore() *Store {
 		users:      map[uint32]user.User{},
 		episodes:   map[uint32]episodes{},
 		metaTags:   map[uint32]metaTags{},
+		tagIDs:     map[tagKey]int{},
 	}}
 }
 
@@ -84,6 +98,7 @@ func (d *data) clone() data {
 		lastMonoCollectID:  d.lastMonoCollectID,
 		episodes:           cloneMap(d.episodes),
 		metaTags:           cloneMap(d.metaTags),
+		tagIDs:             cloneMap(d.tagIDs),
 	}
 }
 
@@ -198,7 +213,19 @@ func (s *Store) PutEpisodes(subjectID uint32, count, banned int) {
 
 // PutMetaTags sets the meta tags of a subject of the given type.
 func (s *Store) PutMetaTags(subjectID uint32, subjectType uint8, tags ...string) {
-	s.write(func(d *data) { d.metaTags[subjectID] = metaTags{subjectType: subjectType, tags: slices.Clone(tags)} })
+	s.write(func(d *data) {
+		m := metaTags{subjectType: subjectType, tags: make([]metaTag, len(tags))}
+		for i, name := range tags {
+			k := tagKey{subjectType, name}
+			id, ok := d.tagIDs[k]
+			if !ok {
+				id = len(d.tagIDs) + 1
+				d.tagIDs[k] = id
+			}
+			m.tags[i] = metaTag{id: id, name: name}
+		}
+		d.metaTags[subjectID] = m
+	})
 }
 
 // equalFoldASCII compares usernames like MySQL's case-insensitive collation does for ASCII.

@@ -1,0 +1,18 @@
+package inmem_test
+
+import (
+	"testing"
+
+	"github.com/bangumi/chii/contracttests"
+)
+
+func TestSubjectRepository(t *testing.T)   { contracttests.TestSubjectRepository(t, repos) }
+func TestCharacterRepository(t *testing.T) { contracttests.TestCharacterRepository(t, repos) }
+func TestPersonRepository(t *testing.T)    { contracttests.TestPersonRepository(t, repos) }
+func TestLinkRepository(t *testing.T)      { contracttests.TestLinkRepository(t, repos) }
+func TestUserRepository(t *testing.T)      { contracttests.TestUserRepository(t, repos) }
+func TestTokenRepository(t *testing.T)     { contracttests.TestTokenRepository(t, repos) }
+func TestSubjectCollectionRepository(t *testing.T) {
+	contracttests.TestSubjectCollectionRepository(t, repos)
+}
+func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, repos) }
