@@ -11,13 +11,11 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/bangumi/chii/adapters/httpapi"
 	"github.com/bangumi/chii/adapters/inmem"
-	"github.com/bangumi/chii/adapters/mysqldb"
 	"github.com/bangumi/chii/contracttests/testenv"
-	"github.com/bangumi/chii/domain/usecase"
 	"github.com/bangumi/chii/ports"
 	"github.com/bangumi/chii/runtime/compat"
+	"github.com/bangumi/chii/runtime/server"
 )
 
 // testAPI is the API handler served on a fresh copy of the dev dataset.
@@ -65,35 +63,15 @@ func startAPI(tb testing.TB, o apiOptions) *testAPI {
 	return &testAPI{URL: srv.URL, DB: db, Counter: counter, Timeline: timeline}
 }
 
-// composeAPI wires the MySQL repositories, the use cases and the HTTP adapter the way the
-// server does (runtime/server composes the same graph from its configuration; this copy
-// exists until the server exports a composition function the tests can call).
+// composeAPI wires the API exactly as the server does (server.MySQLAdapters + server.NewAPI),
+// with the given cache and timeline publisher and bangumi's default rate limit, process-local.
 func composeAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher, logger *slog.Logger) http.Handler {
-	subjects := mysqldb.NewSubjectRepository(db)
-	characters := mysqldb.NewCharacterRepository(db)
-	persons := mysqldb.NewPersonRepository(db)
-	links := mysqldb.NewLinkRepository(db)
-	users := mysqldb.NewUserRepository(db)
-	return httpapi.New(httpapi.Deps{
-		Subjects: &usecase.Subjects{
-			Subjects: subjects, Characters: characters, Persons: persons, Links: links, Cache: cache,
-		},
-		Characters: &usecase.Characters{Subjects: subjects, Characters: characters, Persons: persons, Links: links},
-		Persons:    &usecase.Persons{Subjects: subjects, Characters: characters, Persons: persons, Links: links},
-		Collections: &usecase.Collections{
-			Users: users, Subjects: subjects, Characters: characters, Persons: persons,
-			Collections: mysqldb.NewSubjectCollectionRepository(db),
-			Monos:       mysqldb.NewMonoCollectRepository(db),
-		},
-		Collect: &usecase.Collect{
-			Characters: characters, Persons: persons, UoW: mysqldb.NewUnitOfWork(db), Timeline: timeline,
-		},
-		Authenticator: &usecase.Authenticator{Tokens: mysqldb.NewTokenRepository(db), Users: users, Cache: cache},
-		// bangumi's defaults: 3000 requests per 10 minutes, then a one-hour ban.
-		RateLimiter: inmem.NewRateLimiter(10*time.Minute, 3000, time.Hour, nil),
-		Logger:      logger,
-		Version:     "compat",
-	})
+	a := server.MySQLAdapters(db)
+	a.Cache = cache
+	a.Timeline = timeline
+	// bangumi's defaults: 3000 requests per 10 minutes, then a one-hour ban.
+	a.RateLimiter = inmem.NewRateLimiter(10*time.Minute, 3000, time.Hour, nil)
+	return server.NewAPI(a, server.APIOptions{Logger: logger, Version: "compat"})
 }
 
 // get sends one GET with the suite's User-Agent and reads the answer.

@@ -2,33 +2,167 @@ package server
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
 
+	"github.com/bangumi/chii/adapters/httpapi"
+	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/adapters/kafkabus"
+	"github.com/bangumi/chii/adapters/mysqldb"
+	"github.com/bangumi/chii/adapters/rediscache"
+	"github.com/bangumi/chii/domain/usecase"
+	"github.com/bangumi/chii/ports"
 	"github.com/bangumi/chii/runtime/config"
+	"github.com/bangumi/chii/runtime/demo"
 	"github.com/bangumi/chii/runtime/internal/deps"
 )
 
-// buildAPI is the server's composition root: it builds the /v0 API handler
-// from the configured dependencies. d.MySQL == nil means demo mode (the
-// in-memory adapters and the demo dataset); d.Redis may be nil (no cache).
-// The returned func releases what buildAPI opened; /healthz and /readyz are
-// mounted in front of the handler by Run.
-//
-// For now every request answers bangumi's default 404; the httpapi router
-// and the repositories are wired in here.
-func buildAPI(_ context.Context, _ config.Config, _ *deps.Deps, _ *slog.Logger) (http.Handler, func(), error) {
-	return http.HandlerFunc(defaultNotFound), func() {}, nil
+// Adapters are the ports the API is composed of. Cache, RateLimiter and Timeline may be nil
+// (no caching, no limiting, no timeline messages).
+type Adapters struct {
+	Subjects           ports.SubjectRepository
+	Characters         ports.CharacterRepository
+	Persons            ports.PersonRepository
+	Links              ports.LinkRepository
+	Users              ports.UserRepository
+	Tokens             ports.TokenRepository
+	SubjectCollections ports.SubjectCollectionRepository
+	MonoCollects       ports.MonoCollectReader
+	UnitOfWork         ports.UnitOfWork
+
+	Cache       ports.Cache
+	RateLimiter ports.RateLimiter
+	Timeline    ports.TimelinePublisher
 }
 
-// defaultNotFound writes bangumi's catch-all 404 body.
-func defaultNotFound(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"title":       "Not Found",
-		"description": "This is default response, if you see this response, please check your request",
-		"details":     map[string]string{"path": r.URL.Path, "method": r.Method},
+// MySQLAdapters returns the repositories and unit of work on bangumi's MySQL database.
+func MySQLAdapters(db *sql.DB) Adapters {
+	return Adapters{
+		Subjects:           mysqldb.NewSubjectRepository(db),
+		Characters:         mysqldb.NewCharacterRepository(db),
+		Persons:            mysqldb.NewPersonRepository(db),
+		Links:              mysqldb.NewLinkRepository(db),
+		Users:              mysqldb.NewUserRepository(db),
+		Tokens:             mysqldb.NewTokenRepository(db),
+		SubjectCollections: mysqldb.NewSubjectCollectionRepository(db),
+		MonoCollects:       mysqldb.NewMonoCollectRepository(db),
+		UnitOfWork:         mysqldb.NewUnitOfWork(db),
+	}
+}
+
+// MemoryAdapters returns the repositories and unit of work of an in-memory store.
+func MemoryAdapters(s *inmem.Store) Adapters {
+	return Adapters{
+		Subjects:           s.Subjects(),
+		Characters:         s.Characters(),
+		Persons:            s.Persons(),
+		Links:              s.Links(),
+		Users:              s.Users(),
+		Tokens:             s.Tokens(),
+		SubjectCollections: s.SubjectCollections(),
+		MonoCollects:       s.MonoCollects(),
+		UnitOfWork:         s.UnitOfWork(),
+	}
+}
+
+// APIOptions are the HTTP adapter's settings.
+type APIOptions struct {
+	Logger          *slog.Logger
+	Version         string // x-server-version
+	RateLimitPrefix string
+	Metrics         *httpapi.Metrics
+}
+
+// NewAPI composes the use cases on a and returns the /v0 handler.
+func NewAPI(a Adapters, o APIOptions) http.Handler {
+	return httpapi.New(httpapi.Deps{
+		Subjects: &usecase.Subjects{
+			Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links, Cache: a.Cache,
+		},
+		Characters: &usecase.Characters{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
+		Persons:    &usecase.Persons{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
+		Collections: &usecase.Collections{
+			Users: a.Users, Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons,
+			Collections: a.SubjectCollections, Monos: a.MonoCollects,
+		},
+		Collect: &usecase.Collect{
+			Characters: a.Characters, Persons: a.Persons, UoW: a.UnitOfWork, Timeline: a.Timeline,
+		},
+		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
+		RateLimiter:     a.RateLimiter,
+		RateLimitPrefix: o.RateLimitPrefix,
+		Logger:          o.Logger,
+		Version:         o.Version,
+		Metrics:         o.Metrics,
 	})
+}
+
+// Version is the build's version: the main module's version, or its VCS revision, or "dev".
+func Version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return s.Value[:12]
+		}
+	}
+	return "dev"
+}
+
+// buildAPI is the server's composition root: the /v0 API handler from the configured
+// dependencies. d.MySQL == nil means demo mode (in-memory adapters seeded with the demo
+// dataset). Redis, when configured, holds the caches and the rate limiter; otherwise they
+// are process-local. Kafka brokers, when configured, receive timeline messages.
+// The returned func releases what buildAPI opened; /healthz and /readyz are mounted in
+// front of the handler by Run.
+func buildAPI(_ context.Context, cfg config.Config, d *deps.Deps, logger *slog.Logger) (http.Handler, func(), error) {
+	version := Version()
+	var a Adapters
+	if d.MySQL != nil {
+		a = MySQLAdapters(d.MySQL)
+	} else {
+		store := inmem.NewStore()
+		demo.Seed(store, time.Now())
+		a = MemoryAdapters(store)
+	}
+
+	if d.Redis != nil {
+		a.Cache = rediscache.NewCache(d.Redis, "chii:"+version+":")
+		a.RateLimiter = rediscache.NewRateLimiter(d.Redis, "", cfg.RateLimit.Window, cfg.RateLimit.Count, cfg.RateLimit.LongTime)
+	} else {
+		a.Cache = inmem.NewCache(nil)
+		a.RateLimiter = inmem.NewRateLimiter(cfg.RateLimit.Window, cfg.RateLimit.Count, cfg.RateLimit.LongTime, nil)
+	}
+
+	cleanup := func() {}
+	switch {
+	case len(cfg.Kafka.Brokers) > 0:
+		pub, err := kafkabus.NewTimelinePublisher(kafkabus.WriterOptions{Brokers: cfg.Kafka.Brokers, Topic: cfg.TimelineTopic}, logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("timeline publisher: %w", err)
+		}
+		a.Timeline = pub
+		cleanup = func() {
+			if err := pub.Close(); err != nil {
+				logger.Warn("closing the timeline publisher", "err", err.Error())
+			}
+		}
+		logger.Info("timeline messages go to Kafka", "brokers", strings.Join(cfg.Kafka.Brokers, ","), "topic", cfg.TimelineTopic)
+	case d.MySQL == nil:
+		a.Timeline = inmem.NewTimelinePublisher()
+	default:
+		logger.Warn("CHII_KAFKA_BROKERS is not set: collects publish no timeline messages")
+	}
+
+	return NewAPI(a, APIOptions{Logger: logger, Version: version}), cleanup, nil
 }

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/bangumi/chii/runtime/config"
+	"github.com/bangumi/chii/runtime/demo"
 	"github.com/bangumi/chii/runtime/health"
+	"github.com/bangumi/chii/runtime/internal/deps"
 )
 
 type syncBuf struct {
@@ -134,25 +136,47 @@ func TestServe_GraceExceeded(t *testing.T) {
 	}
 }
 
-func TestDefaultNotFound(t *testing.T) {
-	api, cleanup, err := buildAPI(t.Context(), testConfig(time.Second), nil, slog.New(slog.DiscardHandler))
+// Demo mode (no MySQL) serves the demo dataset through the same HTTP adapter; these are the
+// calls README.md shows.
+func TestBuildAPI_DemoMode(t *testing.T) {
+	api, cleanup, err := buildAPI(t.Context(), testConfig(time.Second), &deps.Deps{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
 	srv := health.New().Routes(api)
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v0/nothing", nil))
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("status %d, want 404", rec.Code)
+	do := func(method, path, token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("User-Agent", "demo")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
 	}
-	var body map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-		t.Fatal(err)
-	}
-	want := `{"description":"This is default response, if you see this response, please check your request","details":{"method":"POST","path":"/v0/nothing"},"title":"Not Found"}`
-	got, _ := json.Marshal(body)
-	if string(got) != want {
-		t.Errorf("body %s, want %s", got, want)
+	for _, tc := range []struct {
+		method, path, token string
+		status              int
+		contains            string
+	}{
+		{http.MethodGet, "/healthz", "", http.StatusOK, "ok"},
+		{http.MethodGet, "/v0/subjects/1", "", http.StatusOK, `"name_cn":"星海记录"`},
+		{http.MethodGet, "/v0/subjects/1/characters", "", http.StatusOK, `"relation":"主角"`},
+		{http.MethodGet, "/v0/subjects/3", "", http.StatusFound, ""},
+		{http.MethodGet, "/v0/subjects/4", "", http.StatusNotFound, "resource can't be found"},
+		{http.MethodGet, "/v0/subjects/4", demo.Token, http.StatusOK, `"nsfw":true`},
+		{http.MethodGet, "/v0/characters/1", "", http.StatusOK, `"name":"ミラ・ステラ"`},
+		{http.MethodGet, "/v0/persons/1", "", http.StatusOK, `"career":["seiyu"]`},
+		{http.MethodGet, "/v0/users/demo/collections", "", http.StatusOK, `"total":1`},
+		{http.MethodPost, "/v0/characters/2/collect", demo.Token, http.StatusNoContent, ""},
+		{http.MethodGet, "/v0/users/demo/collections/-/characters/2", "", http.StatusOK, `"id":2`},
+		{http.MethodGet, "/openapi.json", "", http.StatusOK, `"openapi"`},
+		{http.MethodPost, "/v0/nothing", "", http.StatusNotFound, "This is default response"},
+	} {
+		rec := do(tc.method, tc.path, tc.token)
+		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.contains) {
+			t.Errorf("%s %s: %d %s\nwant %d containing %s", tc.method, tc.path, rec.Code, rec.Body.String(), tc.status, tc.contains)
+		}
 	}
 }
