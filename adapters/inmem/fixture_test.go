@@ -47,4 +47,3 @@ func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 		MonoCollects:       s.MonoCollects(),
 	}
 }
-
