@@ -112,10 +112,11 @@ func TestSubjectEndpoints(t *testing.T) {
 		{name: "ImageMissingBeforeType", path: "/v0/subjects/999999/image?type=huge", status: 404, body: `{"title":"Not Found","description":` + notFoundMsg + `,
 			"details":{"path":"/v0/subjects/999999/image","method":"GET","query_string":"type=huge"}}`},
 
+		// Storage order (see ports.LinkRepository): the credit of the missing person was stored last.
 		{name: "Persons", path: "/v0/subjects/12/persons", status: 200, cache: hour, body: `[
-			{"id":0,"name":"","type":0,"career":[],"images":` + noImages + `,"relation":"原作","eps":""},
 			{"id":3269,"name":"3269","type":1,"career":[],"images":` + noImages + `,"relation":"作画监督","eps":""},
-			{"id":5076,"name":"福山潤","type":1,"career":["seiyu"],"images":` + noImages + `,"relation":"作画监督","eps":"1-3"}]`},
+			{"id":5076,"name":"福山潤","type":1,"career":["seiyu"],"images":` + noImages + `,"relation":"作画监督","eps":"1-3"},
+			{"id":0,"name":"","type":0,"career":[],"images":` + noImages + `,"relation":"原作","eps":""}]`},
 		{name: "PersonsMissing", path: "/v0/subjects/999999/persons", status: 404, body: errJSON(404, notFoundMsg, "/v0/subjects/999999/persons", "GET")},
 		{name: "PersonsNSFWOld", path: "/v0/subjects/363612/persons", token: tokenOld, status: 200, cache: hour, body: `[]`},
 
