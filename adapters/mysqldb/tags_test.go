@@ -73,3 +73,30 @@ func TestDecodeTags_Errors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeTags: whatever the column holds, decoding returns tags or an error (never both) and
+// never panics. The seeds run in make test.
+func FuzzDecodeTags(f *testing.F) {
+	for _, seed := range []string{
+		"", "null", "[]", "a:0:{}", `[{"tag_name":"TV","result":"3","tag_results":"10"}]`,
+		`a:1:{i:0;a:3:{s:8:"tag_name";s:2:"TV";s:6:"result";s:1:"3";s:11:"tag_results";s:2:"10";}}`,
+		`a:1:{i:0;a:2:{s:8:"tag_name";N;s:6:"result";s:1:"5";}}`,
+		`a:1:{i:0;a:2:{s:8:"tag_name";s:99:"short";s:6:"result";s:1:"5";}}`,
+		`a:9:{`, `a:1:{i:0;s:3:"abc";}`, `[{"tag_name":1.5}]`, `{"tag_name":"x"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		tags, err := decodeTags(raw)
+		if err != nil {
+			if tags != nil {
+				t.Fatalf("decodeTags(%q) = %v with error %v; want no tags with an error", raw, tags, err)
+			}
+			return
+		}
+		again, err := decodeTags(raw)
+		if err != nil || !cmp.Equal(tags, again) {
+			t.Fatalf("decodeTags(%q) is not deterministic: %v then %v, %v", raw, tags, again, err)
+		}
+	})
+}
