@@ -5,6 +5,7 @@ import (
 
 	"github.com/bangumi/chii/domain/collect"
 	"github.com/bangumi/chii/domain/mono"
+	"github.com/bangumi/chii/domain/timeline"
 )
 
 // UnitOfWork runs a function in one transaction.
@@ -17,6 +18,7 @@ type UnitOfWork interface {
 // Tx hands out repositories bound to one transaction.
 type Tx interface {
 	MonoCollects() MonoCollectWriter
+	Timeline() TimelineWriter
 }
 
 // MonoCollectWriter changes users' character and person collections and the targets' counters.
@@ -35,4 +37,18 @@ type MonoCollectWriter interface {
 	// AddToCounter adds delta to the target's collects counter, never going below 0 (and never
 	// failing because of it); a missing target is left alone without an error.
 	AddToCounter(ctx context.Context, cat mono.Category, targetID uint32, delta int) error
+}
+
+// TimelineWriter reads and writes chii_timeline in one transaction, so that finding the
+// "previous" row and inserting or merging is atomic.
+type TimelineWriter interface {
+	// Previous returns the newest row (highest ID) that f matches, locked until the transaction
+	// ends (a locking read: it sees the latest committed rows, and a concurrent writer of the
+	// same user and category waits); found is false when no row matches.
+	Previous(ctx context.Context, f timeline.Filter) (row timeline.Row, found bool, err error)
+	// Insert adds r (r.ID is ignored) and returns the new row's ID, higher than every existing one.
+	Insert(ctx context.Context, r timeline.Row) (uint32, error)
+	// Update replaces the memo, batch flag and source of row u.ID and changes nothing else;
+	// a missing row is left alone without an error.
+	Update(ctx context.Context, u timeline.Update) error
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bangumi/chii/domain/collect"
 	"github.com/bangumi/chii/domain/person"
 	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/domain/timeline"
 	"github.com/bangumi/chii/domain/user"
 )
 
@@ -63,6 +64,8 @@ type data struct {
 	subjectCollections []user.SubjectCollection
 	monoCollects       []collect.MonoCollect
 	lastMonoCollectID  uint32
+	timelineRows       []timeline.Row // chii_timeline, by ID ascending
+	lastTimelineID     uint32
 	episodes           map[uint32]episodes
 	metaTags           map[uint32]metaTags
 	tagIDs             map[tagKey]int
@@ -96,6 +99,8 @@ func (d *data) clone() data {
 		subjectCollections: slices.Clone(d.subjectCollections),
 		monoCollects:       slices.Clone(d.monoCollects),
 		lastMonoCollectID:  d.lastMonoCollectID,
+		timelineRows:       slices.Clone(d.timelineRows),
+		lastTimelineID:     d.lastTimelineID,
 		episodes:           cloneMap(d.episodes),
 		metaTags:           cloneMap(d.metaTags),
 		tagIDs:             cloneMap(d.tagIDs),

@@ -23,8 +23,8 @@ const maxMonoCounter = 1<<24 - 1
 // UnitOfWork runs functions all-or-nothing on a Store.
 //
 // Transactions of one Store run one at a time. Each works on its own copy of the data it may
-// change (characters, persons, collect rows); readers keep reading the committed data meanwhile
-// and see the copy only once fn has returned nil. Seeding a Store (Put*) while a transaction
+// change (characters, persons, collect rows, timeline rows); readers keep reading the
+// committed data meanwhile and see the copy only once fn has returned nil. Seeding a Store (Put*) while a transaction
 // runs is not supported: the transaction's commit would overwrite it.
 type UnitOfWork struct{ s *Store }
 
@@ -47,6 +47,8 @@ func (u UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx port
 			persons:           cloneMap(d.persons),
 			monoCollects:      slices.Clone(d.monoCollects),
 			lastMonoCollectID: d.lastMonoCollectID,
+			timelineRows:      slices.Clone(d.timelineRows),
+			lastTimelineID:    d.lastTimelineID,
 		}
 	})
 	if err := fn(ctx, memTx{d: &work}); err != nil {
@@ -60,6 +62,8 @@ func (u UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx port
 		d.persons = work.persons
 		d.monoCollects = work.monoCollects
 		d.lastMonoCollectID = work.lastMonoCollectID
+		d.timelineRows = work.timelineRows
+		d.lastTimelineID = work.lastTimelineID
 	})
 	return nil
 }

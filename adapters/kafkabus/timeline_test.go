@@ -74,6 +74,8 @@ func (s *monoStore) Do(ctx context.Context, fn func(context.Context, ports.Tx) e
 
 func (s *monoStore) MonoCollects() ports.MonoCollectWriter { return monoWriter{s} }
 
+func (s *monoStore) Timeline() ports.TimelineWriter { panic("not used") }
+
 type monoWriter struct{ s *monoStore }
 
 func (monoWriter) Count(context.Context, uint32, mono.Category) (int64, error) { panic("not used") }
