@@ -18,19 +18,50 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-// Cache is a process-local ports.Cache with expiry.
+// DefaultCacheEntries bounds a Cache made by NewCache.
+const DefaultCacheEntries = 100_000
+
+// Cache is a process-local ports.Cache with expiry and a bounded number of entries.
 type Cache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-	now     func() time.Time
+	mu         sync.Mutex
+	entries    map[string]cacheEntry
+	now        func() time.Time
+	maxEntries int
+	swept      time.Time
 }
 
-// NewCache returns an empty cache using now as its clock (time.Now when nil).
+// NewCache returns an empty cache of at most DefaultCacheEntries entries using now as its
+// clock (time.Now when nil).
 func NewCache(now func() time.Time) *Cache {
+	return NewBoundedCache(now, DefaultCacheEntries)
+}
+
+// NewBoundedCache returns an empty cache of at most maxEntries entries.
+func NewBoundedCache(now func() time.Time, maxEntries int) *Cache {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{entries: map[string]cacheEntry{}, now: now}
+	return &Cache{entries: map[string]cacheEntry{}, now: now, maxEntries: max(maxEntries, 1)}
+}
+
+// makeRoom drops expired entries (at most once a minute) and, when the cache is still full,
+// arbitrary ones: a cache only saves work, so forgetting is always safe.
+func (c *Cache) makeRoom(now time.Time) {
+	if len(c.entries) < c.maxEntries && now.Sub(c.swept) < time.Minute {
+		return
+	}
+	c.swept = now
+	for k, e := range c.entries {
+		if !now.Before(e.expires) {
+			delete(c.entries, k)
+		}
+	}
+	for k := range c.entries {
+		if len(c.entries) < c.maxEntries {
+			break
+		}
+		delete(c.entries, k)
+	}
 }
 
 func (c *Cache) Get(_ context.Context, key string) ([]byte, bool, error) {
@@ -47,7 +78,11 @@ func (c *Cache) Get(_ context.Context, key string) ([]byte, bool, error) {
 func (c *Cache) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries[key] = cacheEntry{value: append([]byte(nil), value...), expires: c.now().Add(ttl)}
+	now := c.now()
+	if _, ok := c.entries[key]; !ok {
+		c.makeRoom(now)
+	}
+	c.entries[key] = cacheEntry{value: append([]byte(nil), value...), expires: now.Add(ttl)}
 	return nil
 }
 
@@ -114,8 +149,11 @@ func (r *RateLimiter) Allow(_ context.Context, key string) (bool, error) {
 
 // sweep forgets expired counters and bans, at most once per window, so memory follows the
 // number of active clients rather than every client ever seen.
+//
+// Past maxLimiterKeys live counters (a flood of client addresses) it also forgets arbitrary
+// counters: memory stays bounded, at the price of letting those clients start over.
 func (r *RateLimiter) sweep(now time.Time) {
-	if now.Sub(r.swept) < r.window {
+	if now.Sub(r.swept) < r.window && len(r.counters) < maxLimiterKeys {
 		return
 	}
 	r.swept = now
@@ -129,4 +167,20 @@ func (r *RateLimiter) sweep(now time.Time) {
 			delete(r.bans, k)
 		}
 	}
+	for k := range r.counters {
+		if len(r.counters) < maxLimiterKeys*9/10 {
+			break
+		}
+		delete(r.counters, k)
+	}
+}
+
+// maxLimiterKeys bounds the live counters of a RateLimiter.
+const maxLimiterKeys = 200_000
+
+// Len is the number of entries held, expired ones included until they are swept.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
 }

@@ -69,3 +69,34 @@ func TestRateLimiterContract(t *testing.T) {
 		return inmem.NewRateLimiter(time.Minute, 3, time.Hour, nil)
 	})
 }
+
+func TestCache_Bounded(t *testing.T) {
+	ctx := context.Background()
+	clk := &fakeClock{t: time.Unix(1700000000, 0)}
+	c := inmem.NewBoundedCache(clk.now, 3)
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		if err := c.Set(ctx, k, []byte(k), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.Len(); n > 3 {
+		t.Fatalf("cache holds %d entries, want at most 3", n)
+	}
+	if v, ok, _ := c.Get(ctx, "e"); !ok || string(v) != "e" {
+		t.Fatalf("the newest entry is missing: %q %v", v, ok)
+	}
+}
+
+func TestCache_ExpiredEntriesAreSwept(t *testing.T) {
+	ctx := context.Background()
+	clk := &fakeClock{t: time.Unix(1700000000, 0)}
+	c := inmem.NewBoundedCache(clk.now, 1000)
+	for i := range 100 {
+		_ = c.Set(ctx, string(rune('A'+i)), []byte("v"), time.Second)
+	}
+	clk.t = clk.t.Add(2 * time.Minute)
+	_ = c.Set(ctx, "fresh", []byte("v"), time.Hour)
+	if n := c.Len(); n != 1 {
+		t.Fatalf("cache holds %d entries after the others expired, want 1", n)
+	}
+}
