@@ -24,7 +24,8 @@ type Options struct {
 // collation utf8mb4_unicode_ci, an empty session sql_mode (the dev-env dump
 // relies on it), time_zone +00:00, and DATETIME/TIMESTAMP values scanned as
 // time.Time in UTC (parseTime=true, loc=UTC). Settings given in the DSN for
-// these keys are overridden.
+// these keys are overridden. Unless the DSN says otherwise, a lock wait is bounded to 5 s
+// (innodb_lock_wait_timeout) and dialling to DefaultDialTimeout.
 //
 // Open does not contact the server: the pool is returned even when MySQL is
 // down, and the first query (or a readiness ping) reports the problem.
@@ -61,5 +62,17 @@ func applySession(cfg *mysql.Config) error {
 	// The driver sends these as `SET <name>=<value>` right after connecting.
 	cfg.Params["sql_mode"] = "''"
 	cfg.Params["time_zone"] = "'+00:00'"
+	// A request waits at most this long for a row lock (the server default is 50 s); a
+	// request's context deadline bounds the rest. Kept when the DSN sets it.
+	if _, ok := cfg.Params["innodb_lock_wait_timeout"]; !ok {
+		cfg.Params["innodb_lock_wait_timeout"] = "5"
+	}
+	// Dialling a server that does not answer fails fast instead of holding a pool slot.
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultDialTimeout
+	}
 	return nil
 }
+
+// DefaultDialTimeout bounds connecting when the DSN sets no timeout.
+const DefaultDialTimeout = 5 * time.Second
