@@ -59,7 +59,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, checker 
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           checker.Routes(api),
+		Handler:           checker.Routes(withDeadline(api, requestTimeout)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -87,4 +87,17 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, checker 
 		return fmt.Errorf("http server: %w", err)
 	}
 	return nil
+}
+
+// requestTimeout bounds the work of one API request: its context is cancelled then, which
+// cancels the database statements it is waiting on.
+const requestTimeout = 30 * time.Second
+
+// withDeadline gives every request's context a deadline of d.
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

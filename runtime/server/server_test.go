@@ -180,3 +180,15 @@ func TestBuildAPI_DemoMode(t *testing.T) {
 		}
 	}
 }
+
+func TestWithDeadline(t *testing.T) {
+	var deadline time.Time
+	var ok bool
+	h := withDeadline(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		deadline, ok = r.Context().Deadline()
+	}), time.Minute)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	if !ok || time.Until(deadline) > time.Minute || time.Until(deadline) < 50*time.Second {
+		t.Errorf("request deadline = %v (set %v), want about a minute from now", deadline, ok)
+	}
+}
