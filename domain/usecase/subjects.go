@@ -13,8 +13,11 @@ import (
 	"github.com/bangumi/chii/ports"
 )
 
-// SubjectCacheTTL is how long a subject stays in the cache.
-const SubjectCacheTTL = 60 * time.Second
+// Cache lifetimes (bangumi's).
+const (
+	SubjectCacheTTL  = 60 * time.Second // a subject
+	MetaTagsCacheTTL = 24 * time.Hour   // a subject's wiki meta tags
+)
 
 // Subjects serves the /v0/subjects endpoints.
 type Subjects struct {
@@ -64,7 +67,8 @@ func (s *Subjects) Get(ctx context.Context, viewer auth.Auth, id uint32) (Subjec
 	if err != nil {
 		return SubjectDetail{}, wrap("count episodes", err)
 	}
-	tags, err := s.Subjects.MetaTags(ctx, id, sub.Type)
+	tags, err := cached(ctx, s.Cache, "subject:meta-tags:"+strconv.FormatUint(uint64(id), 10), MetaTagsCacheTTL,
+		func() ([]string, error) { return s.Subjects.MetaTags(ctx, id, sub.Type) })
 	if err != nil {
 		return SubjectDetail{}, wrap("meta tags", err)
 	}

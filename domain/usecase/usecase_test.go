@@ -148,6 +148,9 @@ func TestSubjects_CacheDoesNotLeakNSFW(t *testing.T) {
 	}
 	_, err := uc.Get(ctx, anonymous, 2)
 	wantKind(t, err, domain.ErrNotFound, "")
+	if _, ok, _ := cache.Get(ctx, "subject:meta-tags:2"); !ok {
+		t.Error("meta tags of subject 2 were not cached")
+	}
 }
 
 func TestSubjects_Lists(t *testing.T) {
