@@ -80,6 +80,7 @@ func TestMain_InvalidConfiguration(t *testing.T) {
 		},
 		{name: "CanalWithoutTopics", args: []string{"worker", "canal"}, env: map[string]string{"CHII_KAFKA_BROKERS": "127.0.0.1:9092"}, want: []string{"CHII_KAFKA_TOPICS"}},
 		{name: "TimelineWithoutBrokers", args: []string{"worker", "timeline"}, want: []string{"CHII_KAFKA_BROKERS"}},
+		{name: "TimelineWithoutMySQL", args: []string{"worker", "timeline"}, env: map[string]string{"CHII_KAFKA_BROKERS": "127.0.0.1:9092"}, want: []string{"CHII_MYSQL_DSN"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,6 +255,9 @@ func TestMain_WorkersStopCleanlyWithBrokerDown(t *testing.T) {
 				"CHII_KAFKA_BROKERS":  broker,
 				"CHII_KAFKA_TOPICS":   "debezium.chii.bangumi.chii_subjects",
 				"CHII_SHUTDOWN_GRACE": "5s",
+				// The timeline worker requires MySQL: the same closed port, so that
+				// every dependency failure line names that address.
+				"CHII_MYSQL_DSN": "u:p@tcp(" + broker + ")/bangumi",
 			})
 			start := waitFor(t, logs, "chii starting")
 			if start["process"] != strings.Join(args, " ") {

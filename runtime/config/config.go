@@ -209,7 +209,7 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 	var c Config
 
 	c.HTTPAddr = l.httpAddr()
-	c.MySQL = l.mysql()
+	c.MySQL = l.mysql(p)
 	c.RedisURL = l.redisURL()
 	c.Kafka = l.kafka(p)
 	c.Meilisearch = l.meilisearch()
@@ -262,7 +262,7 @@ func checkHostPort(v string) error {
 	return nil
 }
 
-func (l *loader) mysql() MySQL {
+func (l *loader) mysql(p Process) MySQL {
 	m := MySQL{
 		MaxOpenConns:    l.integer(DefaultMySQLMaxOpenConns, 0, "CHII_MYSQL_MAX_OPEN_CONNS", "MYSQL_MAX_CONNECTION"),
 		MaxIdleConns:    l.integer(DefaultMySQLMaxIdleConns, 0, "CHII_MYSQL_MAX_IDLE_CONNS"),
@@ -289,6 +289,11 @@ func (l *loader) mysql() MySQL {
 		dc.Addr = net.JoinHostPort(host, port)
 		dc.DBName = l.str("bangumi", "MYSQL_DB")
 		m.DSN = dc.FormatDSN()
+		return m
+	}
+	if p == TimelineWorker {
+		// Without a database the worker could only acknowledge messages and lose them.
+		l.fail("CHII_MYSQL_DSN", "missing: the timeline worker writes chii_timeline and needs a MySQL DSN (or MYSQL_HOST)")
 	}
 	return m
 }

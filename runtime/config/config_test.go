@@ -141,9 +141,19 @@ func TestLoad_Valid(t *testing.T) {
 		{
 			name: "TimelineWorkerDefaults",
 			proc: config.TimelineWorker,
-			env:  map[string]string{"CHII_KAFKA_BROKERS": "127.0.0.1:9092"},
+			env:  map[string]string{"CHII_KAFKA_BROKERS": "127.0.0.1:9092", "CHII_MYSQL_DSN": "u:p@tcp(db:3306)/bangumi"},
 			modify: func(c *config.Config) {
 				c.Kafka.Brokers = []string{"127.0.0.1:9092"}
+				c.MySQL.DSN = "u:p@tcp(db:3306)/bangumi"
+			},
+		},
+		{
+			name: "TimelineWorkerLegacyMySQL",
+			proc: config.TimelineWorker,
+			env:  map[string]string{"CHII_KAFKA_BROKERS": "127.0.0.1:9092", "MYSQL_HOST": "db"},
+			modify: func(c *config.Config) {
+				c.Kafka.Brokers = []string{"127.0.0.1:9092"}
+				c.MySQL.DSN = "user:password@tcp(db:3306)/bangumi"
 			},
 		},
 		{
@@ -189,7 +199,10 @@ func TestLoad_Invalid(t *testing.T) {
 		{name: "Broker", env: map[string]string{"CHII_KAFKA_BROKERS": "a:1,b"}, want: []string{`CHII_KAFKA_BROKERS: broker "b"`}},
 		{name: "CanalNeedsTopics", proc: config.CanalWorker, env: map[string]string{"CHII_KAFKA_BROKERS": "a:1"}, want: []string{"CHII_KAFKA_TOPICS"}},
 		{name: "CanalNeedsBrokers", proc: config.CanalWorker, env: map[string]string{"CHII_KAFKA_TOPICS": "t"}, want: []string{"CHII_KAFKA_BROKERS"}},
-		{name: "TimelineNeedsBrokers", proc: config.TimelineWorker, want: []string{"CHII_KAFKA_BROKERS"}},
+		{name: "TimelineNeedsBrokers", proc: config.TimelineWorker, env: map[string]string{"CHII_MYSQL_DSN": "u:p@tcp(db:3306)/b"}, want: []string{"CHII_KAFKA_BROKERS"}},
+		{name: "TimelineNeedsMySQL", proc: config.TimelineWorker, env: map[string]string{"CHII_KAFKA_BROKERS": "a:1"}, want: []string{"CHII_MYSQL_DSN: missing"}},
+		{name: "TimelineNeedsBoth", proc: config.TimelineWorker, want: []string{"CHII_MYSQL_DSN: missing", "CHII_KAFKA_BROKERS"}},
+		{name: "TimelineInvalidDSNReportedOnce", proc: config.TimelineWorker, env: map[string]string{"CHII_KAFKA_BROKERS": "a:1", "CHII_MYSQL_DSN": "not a dsn"}, want: []string{"CHII_MYSQL_DSN: invalid DSN"}},
 		{name: "Meilisearch", env: map[string]string{"CHII_MEILISEARCH_URL": "meili:7700"}, want: []string{"CHII_MEILISEARCH_URL"}},
 		{name: "LogFormat", env: map[string]string{"CHII_LOG_FORMAT": "xml"}, want: []string{"CHII_LOG_FORMAT"}},
 		{name: "LogLevel", env: map[string]string{"CHII_LOG_LEVEL": "loud"}, want: []string{"CHII_LOG_LEVEL"}},

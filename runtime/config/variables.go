@@ -12,7 +12,7 @@ type Variable struct {
 // Variables lists every variable Load reads.
 var Variables = []Variable{
 	{"CHII_HTTP_ADDR", DefaultHTTPAddr, "server listen address, host:port with a numeric port", "HTTP_HOST + HTTP_PORT"},
-	{"CHII_MYSQL_DSN", "", "MySQL DSN user:pass@tcp(host:port)/db; empty: the server runs in demo mode on in-memory data", "MYSQL_HOST, MYSQL_PORT (3306), MYSQL_USER (user), MYSQL_PASS (password), MYSQL_DB (bangumi); only when MYSQL_HOST is set"},
+	{"CHII_MYSQL_DSN", "", "MySQL DSN user:pass@tcp(host:port)/db (required by the timeline worker); empty: the server runs in demo mode on in-memory data", "MYSQL_HOST, MYSQL_PORT (3306), MYSQL_USER (user), MYSQL_PASS (password), MYSQL_DB (bangumi); only when MYSQL_HOST is set"},
 	{"CHII_MYSQL_MAX_OPEN_CONNS", "10", "MySQL pool: maximum open connections (0: unlimited)", "MYSQL_MAX_CONNECTION"},
 	{"CHII_MYSQL_MAX_IDLE_CONNS", "5", "MySQL pool: maximum idle connections", ""},
 	{"CHII_MYSQL_CONN_MAX_LIFETIME", "1h0m0s", "MySQL pool: maximum connection lifetime (Go duration)", ""},

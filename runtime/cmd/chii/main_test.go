@@ -133,7 +133,13 @@ func TestBinary_SIGTERM(t *testing.T) {
 			env:   []string{"CHII_KAFKA_BROKERS=" + broker, "CHII_KAFKA_TOPICS=debezium.chii.bangumi.chii_subjects"},
 			ready: "dependency unavailable",
 		},
-		{name: "timeline", args: []string{"worker", "timeline"}, env: []string{"CHII_KAFKA_BROKERS=" + broker}, ready: "dependency unavailable"},
+		{
+			// The timeline worker requires MySQL: the same closed port, so that every
+			// dependency failure line names that address.
+			name: "timeline", args: []string{"worker", "timeline"},
+			env:   []string{"CHII_KAFKA_BROKERS=" + broker, "CHII_MYSQL_DSN=u:p@tcp(" + broker + ")/bangumi"},
+			ready: "dependency unavailable",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

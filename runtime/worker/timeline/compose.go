@@ -2,24 +2,23 @@ package timeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
+	"github.com/bangumi/chii/adapters/mysqldb"
+	"github.com/bangumi/chii/domain/usecase"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/internal/deps"
 )
 
-// buildWriter is the timeline worker's composition root.
-//
-// >>> THE TIMELINE WRITER GOES HERE. <<<
-// The real writer turns each message into chii_timeline rows (timeline
-// spec §3: cat/type enums, memo encoding, 10-minute merge) using d.MySQL.
-// Until it exists, messages are logged at info and acknowledged, so the
-// consumer group keeps moving instead of blocking on the first message.
-func buildWriter(_ context.Context, _ config.Config, _ *deps.Deps, logger *slog.Logger) (Writer, func(), error) {
-	w := func(_ context.Context, m Message) error {
-		logger.Info("timeline: message received (no writer configured yet; acknowledged)",
-			"op", m.Op, "key", string(m.Key), "message", string(m.Message))
-		return nil
+// buildWriter is the timeline worker's composition root: the timeline use
+// case (timeline spec §3: cat/type enums, memo encoding, 10-minute merge) on
+// MySQL's unit of work. config.Load refuses a timeline worker without MySQL;
+// the check here keeps a worker that could only lose messages from starting.
+func buildWriter(_ context.Context, _ config.Config, d *deps.Deps, _ *slog.Logger) (Writer, func(), error) {
+	if d.MySQL == nil {
+		return nil, nil, errors.New("no MySQL configured (CHII_MYSQL_DSN): chii_timeline cannot be written")
 	}
-	return w, func() {}, nil
+	uc := usecase.TimelineWriter{UoW: mysqldb.NewUnitOfWork(d.MySQL)}
+	return uc.Write, func() {}, nil
 }
