@@ -257,6 +257,54 @@ func TestCollect(t *testing.T, newStore NewUnitOfWork) {
 		}
 	})
 
+	t.Run("ConcurrentAddsOfManyTargets", func(t *testing.T) {
+		// Collects of different targets by different users and by one user do not get in
+		// each other's way (no deadlock, no error), and each counts once.
+		uc, _, r := setup(t)
+		before := readMonoState(t, r)
+		type job struct {
+			uid uint32
+			cat mono.Category
+			id  uint32
+		}
+		var jobs []job
+		for round := range 10 {
+			for _, tg := range []struct {
+				cat mono.Category
+				id  uint32
+			}{{mono.Character, 2}, {mono.Character, 4}, {mono.Person, 2}} {
+				jobs = append(jobs, job{2000 + uint32(round), tg.cat, tg.id}) // many users, many targets
+				jobs = append(jobs, job{3000, tg.cat, tg.id})                  // one user, many targets
+			}
+		}
+		errs := make([]error, len(jobs))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, j := range jobs {
+			wg.Go(func() {
+				<-start
+				errs[i] = uc.Add(context.Background(), auth.Auth{UserID: j.uid, Legacy: true}, j.cat, j.id)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("Add(%+v) = %v, want nil", jobs[i], err)
+			}
+		}
+		// Each target: 10 users + user 3000 (whose 10 adds of it count once) = +11.
+		for _, tg := range []struct {
+			cat  mono.Category
+			id   uint32
+			name string
+		}{{mono.Character, 2, "character 2"}, {mono.Character, 4, "character 4"}, {mono.Person, 2, "person 2"}} {
+			if got, want := counterOfT(t, r, tg.cat, tg.id), before.Counters[tg.name]+11; got != want {
+				t.Errorf("%s collects = %d, want %d", tg.name, got, want)
+			}
+		}
+	})
+
 	t.Run("RemoveDeletesDuplicates", func(t *testing.T) {
 		uc, _, r := setup(t)
 		before := readMonoState(t, r)

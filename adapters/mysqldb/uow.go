@@ -45,7 +45,9 @@ func NewUnitOfWork(db *sql.DB) *UnitOfWork {
 	return &UnitOfWork{db: db, attempts: DefaultTxAttempts}
 }
 
-// Do runs fn in a transaction: BeginTx, fn, Commit. An error from fn, or a panic (re-raised),
+// Do runs fn in a READ COMMITTED transaction: BeginTx, fn, Commit. READ COMMITTED takes no
+// gap locks, so collects of different targets never deadlock on chii_person_collects' indexes;
+// collects of one target serialise on LockTarget's row lock. An error from fn, or a panic (re-raised),
 // rolls the transaction back. fn's error is returned as is. When MySQL aborts the
 // transaction as a deadlock victim (error 1213) Do runs fn again in a new transaction, up
 // to DefaultTxAttempts times in all, unless ctx is done.
@@ -65,7 +67,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx por
 }
 
 func (u *UnitOfWork) once(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
-	tx, err := u.db.BeginTx(ctx, nil)
+	tx, err := u.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return fmt.Errorf("mysqldb: begin transaction: %w", err)
 	}
@@ -100,9 +102,8 @@ type uowTx struct{ q uowQuerier }
 func (t uowTx) MonoCollects() ports.MonoCollectWriter { return uowMonoCollects{q: t.q} }
 
 // uowMonoCollects reads and writes chii_person_collects and the targets' counters in one
-// transaction. Count and List are MonoCollectRepository's statements, consistent reads (the
-// transaction's snapshot plus its own writes); Find is MonoCollectRepository's statement made a
-// locking read (FOR UPDATE), so it sees the latest committed rows.
+// transaction. Its reads are MonoCollectRepository's statements; at READ COMMITTED each sees
+// the rows committed before it ran plus the transaction's own writes.
 type uowMonoCollects struct{ q uowQuerier }
 
 // uowTarget names the table, id column and counter column of a category's targets.
@@ -155,33 +156,11 @@ func (r uowMonoCollects) List(ctx context.Context, userID uint32, cat mono.Categ
 	return NewMonoCollectRepository(r.q).List(ctx, userID, cat, limit, offset)
 }
 
-// Find returns the user's first (lowest prsn_clt_id) collect row of the target, like
-// MonoCollectRepository.Find, with FOR UPDATE.
+// Find returns the user's first (lowest prsn_clt_id) collect row of the target
+// (MonoCollectRepository.Find). At READ COMMITTED it sees every row committed before it runs,
+// so under the target lock the collect use case's existence check cannot miss a row.
 func (r uowMonoCollects) Find(ctx context.Context, userID uint32, cat mono.Category, targetID uint32) (collect.MonoCollect, error) {
-	where, err := monoCollectsWhere(userID, cat)
-	if err != nil {
-		return collect.MonoCollect{}, err
-	}
-	var (
-		out   collect.MonoCollect
-		found bool
-	)
-	ds := from(uowCollectTable).Select(monoCollectReadColumns...).
-		Where(append(where, goqu.C("prsn_clt_mid").Eq(targetID))...).
-		Order(goqu.C("prsn_clt_id").Asc()).Limit(1).
-		ForUpdate(exp.Wait)
-	err = queryRows(ctx, r.q, "find mono collect for update", ds, func(rows *sql.Rows) (err error) {
-		out, err = scanMonoCollectRow(rows)
-		found = true
-		return err
-	})
-	if err != nil {
-		return collect.MonoCollect{}, err
-	}
-	if !found {
-		return collect.MonoCollect{}, domain.Errorf(domain.ErrNotFound, "%s %d is not collected by user %d", cat.Noun(), targetID, userID)
-	}
-	return out, nil
+	return NewMonoCollectRepository(r.q).Find(ctx, userID, cat, targetID)
 }
 
 // Add inserts a collect row; prsn_clt_dateline is c.CreatedAt in unix seconds.

@@ -48,3 +48,20 @@ func (u *SavepointUnitOfWork) Do(ctx context.Context, fn func(ctx context.Contex
 	done = true
 	return nil
 }
+
+// TxIsolation reports the isolation level of the transaction behind a Tx that Do handed out.
+func TxIsolation(ctx context.Context, tx ports.Tx) (string, error) {
+	t, ok := tx.(uowTx)
+	if !ok {
+		return "", fmt.Errorf("not a mysqldb transaction: %T", tx)
+	}
+	// The transaction's own level (SET TRANSACTION leaves the session variable alone); InnoDB
+	// lists the transaction once it has read a table.
+	if _, err := t.q.ExecContext(ctx, "SELECT COUNT(*) FROM chii_person_collects"); err != nil {
+		return "", err
+	}
+	var level string
+	err := t.q.QueryRowContext(ctx, `SELECT trx_isolation_level FROM information_schema.innodb_trx
+		WHERE trx_mysql_thread_id = CONNECTION_ID()`).Scan(&level)
+	return level, err
+}

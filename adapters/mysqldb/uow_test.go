@@ -211,31 +211,53 @@ func TestCollect_RolledBack(t *testing.T) {
 	}
 }
 
-// TestUnitOfWork_FindSeesLatestCommitted: once a transaction has its snapshot (any plain read),
-// rows other transactions commit are invisible to plain reads, but Find, a locking read, sees
-// them, so the collect use case's existence check under the target lock cannot miss a row.
+// TestUnitOfWork_FindSeesLatestCommitted: the unit of work runs at READ COMMITTED, so a row
+// another transaction commits while this one runs is visible to its next read — the collect
+// use case's existence check under the target lock cannot miss a row.
 func TestUnitOfWork_FindSeesLatestCommitted(t *testing.T) {
 	_, db := testenv.MySQL(t)
 	loadFixture(t, db, contracttests.UoWFixture())
 	uow := mysqldb.NewUnitOfWork(db)
 	err := uow.Do(t.Context(), func(ctx context.Context, tx ports.Tx) error {
 		w := tx.MonoCollects()
-		if n, err := w.Count(ctx, 20, mono.Character); err != nil || n != 0 { // takes the snapshot
+		if n, err := w.Count(ctx, 20, mono.Character); err != nil || n != 0 {
 			t.Fatalf("Count() = %d, %v; want 0, nil", n, err)
+		}
+		if _, err := w.Find(ctx, 20, mono.Character, 2); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("Find() before the concurrent commit = %v, want not found", err)
 		}
 		if _, err := db.ExecContext(ctx, `INSERT INTO chii_person_collects
 			(prsn_clt_cat, prsn_clt_mid, prsn_clt_uid, prsn_clt_dateline) VALUES ('crt', 2, 20, 1700000000)`); err != nil {
 			t.Fatalf("concurrent insert: %v", err)
 		}
-		if n, err := w.Count(ctx, 20, mono.Character); err != nil || n != 0 {
-			t.Errorf("Count() after a concurrent commit = %d, %v; want the snapshot's 0", n, err)
-		}
 		got, err := w.Find(ctx, 20, mono.Character, 2)
 		if err != nil {
-			t.Fatalf("Find() of a row committed after the snapshot = %v, want the row", err)
+			t.Fatalf("Find() of a row committed during the transaction = %v, want the row", err)
 		}
 		if got.TargetID != 2 || got.UserID != 20 || got.CreatedAt.Unix() != 1700000000 {
 			t.Errorf("Find() = %+v", got)
+		}
+		if n, err := w.Count(ctx, 20, mono.Character); err != nil || n != 1 {
+			t.Errorf("Count() after the concurrent commit = %d, %v; want 1", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUnitOfWork_ReadCommitted: the transaction's isolation level, on which the absence of
+// gap-lock deadlocks between collects of different targets rests.
+func TestUnitOfWork_ReadCommitted(t *testing.T) {
+	_, db := testenv.MySQL(t)
+	err := mysqldb.NewUnitOfWork(db).Do(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+		level, err := mysqldb.TxIsolation(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if level != "READ COMMITTED" {
+			t.Errorf("transaction isolation = %s, want READ COMMITTED", level)
 		}
 		return nil
 	})
