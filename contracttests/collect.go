@@ -274,7 +274,7 @@ func TestCollect(t *testing.T, newStore NewUnitOfWork) {
 				id  uint32
 			}{{mono.Character, 2}, {mono.Character, 4}, {mono.Person, 2}} {
 				jobs = append(jobs, job{2000 + uint32(round), tg.cat, tg.id}) // many users, many targets
-				jobs = append(jobs, job{3000, tg.cat, tg.id})                  // one user, many targets
+				jobs = append(jobs, job{3000, tg.cat, tg.id})                 // one user, many targets
 			}
 		}
 		errs := make([]error, len(jobs))
