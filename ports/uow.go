@@ -43,8 +43,9 @@ type MonoCollectWriter interface {
 // "previous" row and inserting or merging is atomic.
 type TimelineWriter interface {
 	// Previous returns the newest row (highest ID) that f matches, locked until the transaction
-	// ends (a locking read: it sees the latest committed rows, and a concurrent writer of the
-	// same user and category waits); found is false when no row matches.
+	// ends: a locking read, which sees the latest committed rows and makes a concurrent
+	// transaction that reads the same row wait, so merges into one row never lose an item.
+	// found is false when no row matches; then nothing needs to be locked.
 	Previous(ctx context.Context, f timeline.Filter) (row timeline.Row, found bool, err error)
 	// Insert adds r (r.ID is ignored) and returns the new row's ID, higher than every existing one.
 	Insert(ctx context.Context, r timeline.Row) (uint32, error)

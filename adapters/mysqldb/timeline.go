@@ -29,8 +29,11 @@ var timelineColumns = []any{
 }
 
 // Previous runs SELECT … WHERE tml_uid = ? AND tml_cat = ? [AND tml_type = ?]
-// ORDER BY tml_id DESC LIMIT 1 FOR UPDATE: InnoDB locks the row found and the index gap
-// before it, so a concurrent writer of the same user and category waits for this transaction.
+// ORDER BY tml_id DESC LIMIT 1 FOR UPDATE: the row found stays locked until the transaction
+// ends, so concurrent merges into it run one after the other. UnitOfWork runs at READ
+// COMMITTED, which takes no gap locks: when no row matches nothing is locked, and two
+// concurrent first messages of one user, category and type both insert (the worker gets one
+// user's messages in order from one partition when producers hash the key, as chii's do).
 func (r uowTimeline) Previous(ctx context.Context, f timeline.Filter) (timeline.Row, bool, error) {
 	where := []exp.Expression{goqu.C("tml_uid").Eq(f.UID), goqu.C("tml_cat").Eq(f.Cat)}
 	if !f.AnyType {
