@@ -23,8 +23,10 @@ type Reader interface {
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Handler processes one message. A nil error commits the message; an error
-// leaves it uncommitted (it is logged, and the loop goes on with the next).
+// Handler processes one message. A nil error commits the message. An error means "not done":
+// the loop logs it and hands the same message to the handler again after a backoff, so
+// nothing behind it in its partition is committed first. A message that can never be
+// processed (a poison message) is the handler's to log and to acknowledge with nil.
 type Handler func(ctx context.Context, m kafka.Message) error
 
 // Options configures Run.
@@ -37,14 +39,18 @@ type Options struct {
 	// Grace bounds how long the in-flight message may still take after ctx
 	// is cancelled; then its context is cancelled too. 0 means 10s.
 	Grace time.Duration
-	// Backoff bounds for retrying failed fetches; zero values mean 500ms and 30s.
+	// Backoff bounds for retrying failed fetches and failed messages; zero values mean
+	// 500ms and 30s.
 	MinBackoff, MaxBackoff time.Duration
 }
 
 // Run consumes until ctx is cancelled, then returns nil once the in-flight
 // message (if any) is finished. Fetch errors are logged with the broker
-// addresses and retried with backoff, forever. Handler errors and panics
-// are logged; the message is not committed. Commit errors are logged.
+// addresses and retried with backoff, forever. A handler error or panic is
+// logged and the same message is retried with backoff until it succeeds or
+// ctx is cancelled; it is committed only after it succeeded, and no later
+// message is handled before it (a commit of a later offset would skip it).
+// Commit errors are logged (the message may then be delivered again).
 func Run(ctx context.Context, o Options) error {
 	if o.Reader == nil || o.Handler == nil || o.Logger == nil {
 		return errors.New("consume: Reader, Handler and Logger are required")
@@ -85,14 +91,30 @@ func Run(ctx context.Context, o Options) error {
 		}
 		bo.Reset()
 
-		if err := handle(workCtx, o.Handler, m); err != nil {
-			o.Logger.Error("message handler failed; message not committed",
-				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
-			continue
+		if !handleUntilDone(ctx, workCtx, o, m) {
+			return nil // stopping: m stays uncommitted and is delivered again
 		}
 		if err := o.Reader.CommitMessages(workCtx, m); err != nil {
 			o.Logger.Error("kafka commit failed", "brokers", brokers,
 				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
+		}
+	}
+}
+
+// handleUntilDone hands m to the handler until it succeeds (true) or ctx is cancelled (false).
+func handleUntilDone(ctx, workCtx context.Context, o Options, m kafka.Message) bool {
+	bo := backoff.Backoff{Min: o.MinBackoff, Max: o.MaxBackoff}
+	for attempt := 1; ; attempt++ {
+		err := handle(workCtx, o.Handler, m)
+		if err == nil {
+			return true
+		}
+		wait := bo.Next()
+		o.Logger.Error("message handler failed; retrying the message, nothing after it is committed",
+			"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "attempt", attempt,
+			"retry_in", wait.Round(time.Millisecond).String(), "err", err.Error())
+		if ctx.Err() != nil || !backoff.Sleep(ctx, wait) {
+			return false
 		}
 	}
 }

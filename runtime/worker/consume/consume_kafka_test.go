@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,5 +157,46 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 	cancel2()
 	if diff := len(seen); diff != 2 {
 		t.Errorf("first consumer saw %v, want [ok fail]", seen)
+	}
+}
+
+// TestRun_Kafka_FailedMessageIsNotSkipped: ok, fail-once, ok. With a real consumer group a
+// commit of a later offset would skip the failed message; the loop retries it first, so all
+// three are handled in order and the committed offset covers exactly them.
+func TestRun_Kafka_FailedMessageIsNotSkipped(t *testing.T) {
+	brokers := testenv.Kafka(t, topic)
+	const group = "chii-consume-skip-test"
+	produce(t, brokers, "a", "b", "c")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var seen []string
+	failedOnce := false
+	done := make(chan error, 1)
+	go func() {
+		done <- consume.Run(ctx, consume.Options{
+			Reader: newReader(t, brokers, group), Logger: slog.New(slog.DiscardHandler), Brokers: brokers,
+			MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+			Handler: func(_ context.Context, m kafka.Message) error {
+				seen = append(seen, string(m.Value))
+				if string(m.Value) == "b" && !failedOnce {
+					failedOnce = true
+					return errors.New("database down")
+				}
+				if string(m.Value) == "c" {
+					defer cancel()
+				}
+				return nil
+			},
+		})
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if got := strings.Join(seen, ","); got != "a,b,b,c" {
+		t.Errorf("handled %s, want a,b,b,c", got)
+	}
+	if got := committed(t, brokers, group); got != 3 {
+		t.Errorf("committed offset = %d, want 3", got)
 	}
 }

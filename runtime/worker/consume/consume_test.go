@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/bangumi/chii/runtime/worker/consume"
@@ -62,22 +63,29 @@ type syncBuf struct {
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func TestRun_CommitsSuccessesOnly(t *testing.T) {
-	r := &fakeReader{fetches: []func() (kafka.Message, error){msg(0), msg(1), msg(2), msg(3)}}
+// A failing message (error, then panic) is retried until it succeeds, before any later
+// message is handled; every message is committed once, in order.
+func TestRun_RetriesAFailedMessageBeforeTheNext(t *testing.T) {
+	r := &fakeReader{fetches: []func() (kafka.Message, error){msg(0), msg(1), msg(2)}}
 	ctx, cancel := context.WithCancel(t.Context())
 	var buf syncBuf
+	var handled []int64
 	done := make(chan error)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
 			Reader: r, Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
+			MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond,
 			Handler: func(_ context.Context, m kafka.Message) error {
-				switch m.Offset {
-				case 1:
-					return errors.New("boom")
-				case 2:
-					panic("kaboom")
+				handled = append(handled, m.Offset)
+				if m.Offset == 1 {
+					switch len(handled) {
+					case 2:
+						return errors.New("boom")
+					case 3:
+						panic("kaboom")
+					}
 				}
-				if m.Offset == 3 {
+				if m.Offset == 2 {
 					cancel()
 				}
 				return nil
@@ -87,11 +95,44 @@ func TestRun_CommitsSuccessesOnly(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
-	if got := r.commits(); len(got) != 2 || got[0] != 0 || got[1] != 3 {
-		t.Errorf("committed offsets %v, want [0 3]", got)
+	if diff := cmp.Diff([]int64{0, 1, 1, 1, 2}, handled); diff != "" {
+		t.Errorf("handled offsets (-want +got):\n%s", diff)
 	}
-	if out := buf.String(); strings.Count(out, "message not committed") != 2 || !strings.Contains(out, "kaboom") {
+	if diff := cmp.Diff([]int64{0, 1, 2}, r.commits()); diff != "" {
+		t.Errorf("committed offsets (-want +got):\n%s", diff)
+	}
+	if out := buf.String(); strings.Count(out, "retrying the message") != 2 || !strings.Contains(out, "kaboom") {
 		t.Errorf("log does not report both failures:\n%s", out)
+	}
+}
+
+// A message that keeps failing holds its partition: when the worker stops, neither it nor
+// anything after it has been committed, so a restart delivers it again.
+func TestRun_StopWhileRetryingCommitsNothing(t *testing.T) {
+	r := &fakeReader{fetches: []func() (kafka.Message, error){msg(0), msg(1), msg(2)}}
+	ctx, cancel := context.WithCancel(t.Context())
+	attempts := 0
+	done := make(chan error)
+	go func() {
+		done <- consume.Run(ctx, consume.Options{
+			Reader: r, Logger: slog.New(slog.DiscardHandler),
+			MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond,
+			Handler: func(_ context.Context, m kafka.Message) error {
+				if m.Offset == 1 {
+					if attempts++; attempts == 5 {
+						cancel()
+					}
+					return errors.New("database down")
+				}
+				return nil
+			},
+		})
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if diff := cmp.Diff([]int64{0}, r.commits()); diff != "" {
+		t.Errorf("committed offsets (-want +got):\n%s", diff)
 	}
 }
 

@@ -55,12 +55,9 @@ func (f *fakeWriter) write(_ context.Context, m tl.Message) error {
 	return err
 }
 
-func newHandler(w timeline.Writer, stop context.Context) (func(context.Context, kafka.Message) error, *syncBuf) {
+func newHandler(w timeline.Writer) (func(context.Context, kafka.Message) error, *syncBuf) {
 	var buf syncBuf
-	h := timeline.NewHandler(timeline.HandlerOptions{
-		Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Write: w, Stop: stop,
-		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-	})
+	h := timeline.NewHandler(timeline.HandlerOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Write: w})
 	return h, &buf
 }
 
@@ -71,7 +68,7 @@ func TestNewHandler(t *testing.T) {
 
 	t.Run("WrittenIsAcknowledged", func(t *testing.T) {
 		f := &fakeWriter{}
-		h, _ := newHandler(f.write, t.Context())
+		h, _ := newHandler(f.write)
 		if err := h(t.Context(), msg); err != nil {
 			t.Fatalf("handler = %v, want nil", err)
 		}
@@ -82,7 +79,7 @@ func TestNewHandler(t *testing.T) {
 
 	t.Run("EmptyValueSkipped", func(t *testing.T) {
 		f := &fakeWriter{}
-		h, _ := newHandler(f.write, t.Context())
+		h, _ := newHandler(f.write)
 		if err := h(t.Context(), kafka.Message{Key: []byte("1")}); err != nil || len(f.calls) != 0 {
 			t.Errorf("handler = %v with %d writes, want nil and none", err, len(f.calls))
 		}
@@ -90,7 +87,7 @@ func TestNewHandler(t *testing.T) {
 
 	t.Run("PoisonLoggedWholeAndAcknowledged", func(t *testing.T) {
 		store := inmem.NewStore()
-		h, logs := newHandler(usecase.TimelineWriter{UoW: store.UnitOfWork()}.Write, t.Context())
+		h, logs := newHandler(usecase.TimelineWriter{UoW: store.UnitOfWork()}.Write)
 		for _, v := range []string{`{oops`, `{"op":"blog","message":{"uid":1}}`, `{"op":"daily","message":{"uid":1,"type":6,"mid":2}}`} {
 			if err := h(t.Context(), kafka.Message{Topic: "timeline", Offset: 3, Key: []byte("1"), Value: []byte(v)}); err != nil {
 				t.Errorf("handler(%s) = %v, want nil (acknowledged)", v, err)
@@ -110,48 +107,22 @@ func TestNewHandler(t *testing.T) {
 		}
 	})
 
-	t.Run("TransientErrorRetriedUntilWritten", func(t *testing.T) {
-		f := &fakeWriter{errs: []error{down, down}}
-		h, logs := newHandler(f.write, t.Context())
-		if err := h(t.Context(), msg); err != nil {
-			t.Fatalf("handler = %v, want nil after the retries", err)
-		}
-		if len(f.calls) != 3 {
-			t.Errorf("%d writes, want 3", len(f.calls))
-		}
-		if n := strings.Count(logs.String(), "write failed; retrying"); n != 2 {
-			t.Errorf("%d retry lines, want 2:\n%s", n, logs.String())
-		}
-	})
-
-	t.Run("StopLeavesMessageAndLaterOnesUncommitted", func(t *testing.T) {
-		stop, cancel := context.WithCancel(t.Context())
-		f := &fakeWriter{errs: []error{down, down, down}, hook: func(call int) {
-			if call == 2 {
-				cancel() // the process is told to stop while the database is down
-			}
-		}}
-		h, _ := newHandler(f.write, stop)
-		err := h(t.Context(), msg) // the work context outlives stop (grace period)
-		if !errors.Is(err, down) {
+	t.Run("TransientErrorIsNotAcknowledged", func(t *testing.T) {
+		// The consume loop retries a message whose handler failed (runtime/worker/consume).
+		f := &fakeWriter{errs: []error{down}}
+		h, _ := newHandler(f.write)
+		if err := h(t.Context(), msg); !errors.Is(err, down) {
 			t.Fatalf("handler = %v, want the write error (not committed)", err)
 		}
-		if len(f.calls) != 2 {
-			t.Errorf("%d writes, want 2 (no retry after stop)", len(f.calls))
-		}
-		// A message the reader still hands out must not be written and committed past the lost one.
-		if err := h(t.Context(), kafka.Message{Offset: 8, Value: []byte(value)}); err == nil {
-			t.Error("later message acknowledged after an unwritten one")
-		}
-		if len(f.calls) != 2 {
-			t.Errorf("%d writes, want 2 (later message not written)", len(f.calls))
+		if err := h(t.Context(), msg); err != nil {
+			t.Fatalf("handler on the retry = %v, want nil once the write succeeds", err)
 		}
 	})
 
 	t.Run("WorkContextCancelledGivesUp", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		f := &fakeWriter{errs: []error{context.Canceled}, hook: func(int) { cancel() }}
-		h, _ := newHandler(f.write, t.Context())
+		h, _ := newHandler(f.write)
 		if err := h(ctx, msg); err == nil {
 			t.Fatal("handler = nil, want an error")
 		}
@@ -320,7 +291,7 @@ func TestRun_MySQLDownCommitsNothing(t *testing.T) {
 	var logs syncBuf
 	stop := startRun(t, loadConfig(t, brokers, "u:p@tcp("+closed+")/bangumi?timeout=1s"), &logs)
 	deadline := time.Now().Add(30 * time.Second)
-	for strings.Count(logs.String(), "write failed; retrying") < 3 {
+	for strings.Count(logs.String(), "retrying the message") < 3 {
 		if time.Now().After(deadline) {
 			stop()
 			t.Fatalf("no retries logged:\n%s", logs.String())
