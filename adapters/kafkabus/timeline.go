@@ -111,12 +111,13 @@ func (p *TimelinePublisher) Publish(ctx context.Context, msg timeline.Message) e
 			break
 		}
 	}
-	p.failures.Add(1)
+	failures := p.failures.Add(1)
 	p.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "timeline message not published",
 		slog.String("topic", p.topic),
 		slog.String("key", string(msg.Key)),
 		slog.String("value", string(msg.Value)),
 		slog.Int("attempts", attempts),
+		slog.Uint64("failures_total", failures),
 		slog.String("error", err.Error()),
 	)
 	return fmt.Errorf("kafkabus: publish timeline message (key %s): %w", msg.Key, err)

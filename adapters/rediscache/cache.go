@@ -16,6 +16,10 @@ var (
 	_ ports.RateLimiter = (*RateLimiter)(nil)
 )
 
+// CallTimeout bounds one Redis call of Cache and RateLimiter: when Redis is down or slow a
+// request loses at most this much to it (callers fail open or fall through to MySQL).
+const CallTimeout = 250 * time.Millisecond
+
 // Cache is a ports.Cache on Redis; every key gets Prefix (bangumi uses "chii:<version>:").
 type Cache struct {
 	client redis.UniversalClient
@@ -28,6 +32,8 @@ func NewCache(client redis.UniversalClient, prefix string) *Cache {
 }
 
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	v, err := c.client.Get(ctx, c.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
@@ -39,6 +45,8 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 }
 
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	if err := c.client.Set(ctx, c.prefix+key, value, ttl).Err(); err != nil {
 		return fmt.Errorf("rediscache: set %s: %w", key, err)
 	}
@@ -49,6 +57,8 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = c.prefix + k
@@ -93,6 +103,8 @@ func NewRateLimiter(client redis.UniversalClient, prefix string, window time.Dur
 }
 
 func (r *RateLimiter) Allow(ctx context.Context, key string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	keys := []string{r.prefix + "chii:rate-limit:long:3:" + key, r.prefix + "chii:rate-limit:rate:3:" + key}
 	n, err := rateLimitScript.Run(ctx, r.client, keys, seconds(r.window), r.count, seconds(r.banTime)).Int()
 	if err != nil {

@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -52,5 +53,44 @@ func TestRateLimiter_RedisDownIsAnError(t *testing.T) {
 	_, err := rediscache.NewRateLimiter(client, "", time.Minute, 3, time.Hour).Allow(context.Background(), "ip:1")
 	if err == nil {
 		t.Fatal("Allow with Redis down returned no error; the HTTP layer could not fail open knowingly")
+	}
+}
+
+// A Redis that accepts connections but never answers costs a caller at most CallTimeout.
+func TestCallsAreBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() }) // hold it open, say nothing
+		}
+	}()
+	client, err := rediscache.NewClient(context.Background(), rediscache.Options{URL: "redis://" + ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"Allow": func() error {
+			_, err := rediscache.NewRateLimiter(client, "", time.Minute, 3, time.Hour).Allow(ctx, "ip:1")
+			return err
+		},
+		"Get": func() error { _, _, err := rediscache.NewCache(client, "").Get(ctx, "k"); return err },
+	} {
+		start := time.Now()
+		if err := call(); err == nil {
+			t.Errorf("%s on a silent Redis returned no error", name)
+		}
+		if took := time.Since(start); took > 4*rediscache.CallTimeout {
+			t.Errorf("%s on a silent Redis took %v, want about %v", name, took, rediscache.CallTimeout)
+		}
 	}
 }

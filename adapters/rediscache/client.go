@@ -28,5 +28,8 @@ func NewClient(_ context.Context, opts Options) (*redis.Client, error) {
 	if opts.DialTimeout > 0 {
 		ro.DialTimeout = opts.DialTimeout
 	}
+	// Callers' deadlines (CallTimeout) bound reads and writes too, not only waiting for a
+	// connection, so a Redis that hangs costs a request a bounded time.
+	ro.ContextTimeoutEnabled = true
 	return redis.NewClient(ro), nil
 }
