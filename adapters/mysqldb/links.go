@@ -27,16 +27,7 @@ func NewLinkRepository(q Querier) *LinkRepository { return &LinkRepository{q: q}
 // Appearances lists chii_crt_subject_index rows ORDER BY crt_id, subject_id (the primary
 // key): by subject that is character id, by character subject id.
 func (r *LinkRepository) Appearances(ctx context.Context, f ports.AppearanceFilter) ([]character.Appearance, error) {
-	var where []exp.Expression
-	if f.SubjectID != 0 {
-		where = append(where, goqu.C("subject_id").Eq(f.SubjectID))
-	}
-	if f.CharacterID != 0 {
-		where = append(where, goqu.C("crt_id").Eq(f.CharacterID))
-	}
-	if len(f.CharacterIDs) != 0 {
-		where = append(where, goqu.C("crt_id").In(uint32s(f.CharacterIDs)...))
-	}
+	where := whereSet(map[string]uint32{"subject_id": f.SubjectID, "crt_id": f.CharacterID}, "crt_id", f.CharacterIDs)
 	if len(where) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalid, "appearance filter without a subject or character")
 	}
@@ -44,38 +35,18 @@ func (r *LinkRepository) Appearances(ctx context.Context, f ports.AppearanceFilt
 		Select("crt_id", "subject_id", "subject_type_id", "crt_type", "crt_order").
 		Where(where...).
 		Order(goqu.C("crt_id").Asc(), goqu.C("subject_id").Asc())
-	out := []character.Appearance{}
-	err := queryRows(ctx, r.q, "list appearances", ds, func(rows *sql.Rows) error {
-		var a character.Appearance
-		if err := rows.Scan(&a.CharacterID, &a.SubjectID, &a.SubjectType, &a.Type, &a.Order); err != nil {
-			return err
-		}
-		out = append(out, a)
-		return nil
+	return listRows(ctx, r.q, "list appearances", ds, func(rows *sql.Rows) (a character.Appearance, err error) {
+		err = rows.Scan(&a.CharacterID, &a.SubjectID, &a.SubjectType, &a.Type, &a.Order)
+		return a, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Casts lists chii_crt_cast_index rows. By person (PersonID set, no character filter):
 // ORDER BY subject_id, crt_id; otherwise ORDER BY prsn_id, subject_id, crt_id. Both end with
 // the primary key (crt_id, prsn_id, subject_id).
 func (r *LinkRepository) Casts(ctx context.Context, f ports.CastFilter) ([]character.Cast, error) {
-	var where []exp.Expression
-	if f.SubjectID != 0 {
-		where = append(where, goqu.C("subject_id").Eq(f.SubjectID))
-	}
-	if f.CharacterID != 0 {
-		where = append(where, goqu.C("crt_id").Eq(f.CharacterID))
-	}
-	if f.PersonID != 0 {
-		where = append(where, goqu.C("prsn_id").Eq(f.PersonID))
-	}
-	if len(f.CharacterIDs) != 0 {
-		where = append(where, goqu.C("crt_id").In(uint32s(f.CharacterIDs)...))
-	}
+	where := whereSet(map[string]uint32{"subject_id": f.SubjectID, "crt_id": f.CharacterID, "prsn_id": f.PersonID},
+		"crt_id", f.CharacterIDs)
 	if len(where) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalid, "cast filter without a subject, character or person")
 	}
@@ -87,19 +58,10 @@ func (r *LinkRepository) Casts(ctx context.Context, f ports.CastFilter) ([]chara
 		Select("crt_id", "prsn_id", "subject_id", "subject_type_id").
 		Where(where...).
 		Order(order...)
-	out := []character.Cast{}
-	err := queryRows(ctx, r.q, "list casts", ds, func(rows *sql.Rows) error {
-		var c character.Cast
-		if err := rows.Scan(&c.CharacterID, &c.PersonID, &c.SubjectID, &c.SubjectType); err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
+	return listRows(ctx, r.q, "list casts", ds, func(rows *sql.Rows) (c character.Cast, err error) {
+		err = rows.Scan(&c.CharacterID, &c.PersonID, &c.SubjectID, &c.SubjectType)
+		return c, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // castsByPerson reports whether f lists a person's casts (ordered by subject).
@@ -117,13 +79,7 @@ func castsByPerson(f ports.CastFilter) bool {
 // staff (golden subj-persons-12) is the insertion order of the MyISAM table, which no column
 // reproduces; this is the one deliberate exception to decision D6.
 func (r *LinkRepository) Credits(ctx context.Context, f ports.CreditFilter) ([]person.Credit, error) {
-	var where []exp.Expression
-	if f.SubjectID != 0 {
-		where = append(where, goqu.C("subject_id").Eq(f.SubjectID))
-	}
-	if f.PersonID != 0 {
-		where = append(where, goqu.C("prsn_id").Eq(f.PersonID))
-	}
+	where := whereSet(map[string]uint32{"subject_id": f.SubjectID, "prsn_id": f.PersonID}, "", nil)
 	if len(where) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalid, "credit filter without a subject or person")
 	}
@@ -133,17 +89,8 @@ func (r *LinkRepository) Credits(ctx context.Context, f ports.CreditFilter) ([]p
 	if f.PersonID != 0 {
 		ds = ds.Order(goqu.C("subject_id").Asc(), goqu.C("prsn_position").Desc(), goqu.C("prsn_type").Asc())
 	}
-	out := []person.Credit{}
-	err := queryRows(ctx, r.q, "list credits", ds, func(rows *sql.Rows) error {
-		var c person.Credit
-		if err := rows.Scan(&c.PersonID, &c.SubjectID, &c.SubjectType, &c.Position, &c.AppearEps); err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
+	return listRows(ctx, r.q, "list credits", ds, func(rows *sql.Rows) (c person.Credit, err error) {
+		err = rows.Scan(&c.PersonID, &c.SubjectID, &c.SubjectType, &c.Position, &c.AppearEps)
+		return c, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

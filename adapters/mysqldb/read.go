@@ -16,9 +16,12 @@ import (
 	"database/sql"
 	"fmt"
 	"html"
+	"maps"
+	"slices"
 
 	"github.com/doug-martin/goqu/v9"
 	_ "github.com/doug-martin/goqu/v9/dialect/mysql" // registers the "mysql" dialect
+	"github.com/doug-martin/goqu/v9/exp"
 )
 
 // Querier runs a statement that returns rows: *sql.DB, *sql.Tx and *sql.Conn are Queriers.
@@ -53,6 +56,37 @@ func queryRows(ctx context.Context, q Querier, what string, ds *goqu.SelectDatas
 		return fmt.Errorf("mysqldb: %s: %w", what, err)
 	}
 	return nil
+}
+
+// listRows runs ds and scans every row with scan; the result is never nil.
+func listRows[T any](ctx context.Context, q Querier, what string, ds *goqu.SelectDataset, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	out := []T{}
+	err := queryRows(ctx, q, what, ds, func(rows *sql.Rows) error {
+		v, err := scan(rows)
+		if err == nil {
+			out = append(out, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// whereSet builds an equality condition for every non-zero column value, plus inColumn IN (ids)
+// when ids is not empty.
+func whereSet(eq map[string]uint32, inColumn string, ids []uint32) []exp.Expression {
+	var where []exp.Expression
+	for _, col := range slices.Sorted(maps.Keys(eq)) {
+		if v := eq[col]; v != 0 {
+			where = append(where, goqu.C(col).Eq(v))
+		}
+	}
+	if len(ids) != 0 {
+		where = append(where, goqu.C(inColumn).In(uint32s(ids)...))
+	}
+	return where
 }
 
 // page applies limit and offset; a negative limit means no limit.
