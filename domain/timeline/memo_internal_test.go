@@ -77,6 +77,7 @@ func TestDecodeMemo(t *testing.T) {
 		{"PHPScalars", `a:5:{i:0;N;i:1;d:0.5;i:2;b:0;i:3;i:-4;i:4;d:INF;}`, `{"0":null,"1":0.5,"2":false,"3":-4,"4":null}`},
 		{"PHPNestedAndEmpty", `a:2:{i:1;a:0:{}i:2;a:1:{s:1:"k";a:1:{i:0;s:0:"";}}}`, `{"1":{},"2":{"k":{"0":""}}}`},
 		{"PHPObject", `a:1:{i:1;O:8:"stdClass":1:{s:1:"p";i:1;}}`, `{"1":{"p":1}}`},
+		{"PHPRepeatedKeyFirstPlaceLastValue", `a:3:{i:7;s:1:"x";s:1:"b";i:1;s:1:"7";s:1:"y";}`, `{"7":"y","b":1}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,7 @@
 // Memos are written as JSON, byte for byte as bangumi's TypeScript writer writes them
 // (JSON.stringify of its object literals: key order, integer keys ascending, escaping); the
 // memo of a previous row may be PHP-serialized (legacy rows) and is decoded here too, with
-// the standard library only (php.go).
+// domain/phpserialize (php.go).
 package timeline
 
 import (
