@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/doug-martin/goqu/v9 v9.19.0
-	github.com/elliotchance/phpserialize v1.4.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/go-sql-driver/mysql v1.10.1
 	github.com/google/go-cmp v0.7.0

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 
-	"github.com/elliotchance/phpserialize"
-
+	"github.com/bangumi/chii/domain/phpserialize"
 	"github.com/bangumi/chii/domain/subject"
 )
 
@@ -58,55 +56,26 @@ func decodeTags(raw []byte) ([]subject.Tag, error) {
 	return out, nil
 }
 
-// decodePHPTags unserializes a PHP array of arrays with github.com/elliotchance/phpserialize,
-// which does not check bounds on corrupt input: a panic is turned into an error.
-func decodePHPTags(raw []byte) (elems []map[string]any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			elems, err = nil, fmt.Errorf("corrupt serialized data: %v", r)
-		}
-	}()
-	if !bytes.HasSuffix(raw, []byte("}")) { // the library does not check the closing brace
-		return nil, errors.New("corrupt serialized data: no closing brace")
+// decodePHPTags reads a PHP array of arrays in its serialized order (as bangumi's PHP and
+// TypeScript readers iterate it, whatever the keys); tag names keep their bytes exactly.
+func decodePHPTags(raw []byte) ([]map[string]any, error) {
+	v, err := phpserialize.Unmarshal(string(raw))
+	if err != nil {
+		return nil, err
 	}
-	var values []any
-	if list, err := phpserialize.UnmarshalIndexedArray(raw); err == nil {
-		values = list // keys 0..n-1 in order: the usual shape
-	} else {
-		// Keys with gaps decode as a map, which loses the serialized order: order by key
-		// (bangumi writes tags with keys 0..n-1, so this only matters for hand-edited rows).
-		m, err := phpserialize.UnmarshalAssociativeArray(raw)
-		if err != nil {
-			return nil, err
-		}
-		keys := make([]int64, 0, len(m))
-		for k := range m {
-			ik, ok := k.(int64)
-			if !ok {
-				return nil, fmt.Errorf("array key %v is not an integer", k)
-			}
-			keys = append(keys, ik)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			values = append(values, m[k])
-		}
+	list, ok := v.(*phpserialize.Array)
+	if !ok {
+		return nil, fmt.Errorf("value is %T, want an array", v)
 	}
-	elems = make([]map[string]any, 0, len(values))
-	for i, v := range values {
-		m, ok := v.(map[any]any)
+	elems := make([]map[string]any, 0, len(list.Members))
+	for _, m := range list.Members {
+		a, ok := m.Value.(*phpserialize.Array)
 		if !ok {
-			if list, isList := v.([]any); isList && len(list) == 0 {
-				elems = append(elems, map[string]any{}) // a:0:{} decodes as a list
-				continue
-			}
-			return nil, fmt.Errorf("element %d is %T, want an array", i, v)
+			return nil, fmt.Errorf("element %q is %T, want an array", m.Key, m.Value)
 		}
-		e := make(map[string]any, len(m))
-		for k, val := range m {
-			if ks, ok := k.(string); ok {
-				e[ks] = val
-			}
+		e := make(map[string]any, len(a.Members))
+		for _, f := range a.Members {
+			e[f.Key] = f.Value
 		}
 		elems = append(elems, e)
 	}

@@ -29,9 +29,24 @@ func TestDecodeTags(t *testing.T) {
 			[]subject.Tag{{Name: "ok", Count: 4}},
 		},
 		{
-			"PHPKeysWithGapsByKey",
+			"PHPKeysWithGapsInSerializedOrder", // as PHP's foreach and TypeScript read them
 			`a:3:{i:0;a:2:{s:8:"tag_name";s:1:"a";s:6:"result";s:1:"3";}i:4;a:2:{s:8:"tag_name";s:1:"b";s:6:"result";s:1:"2";}i:2;a:2:{s:8:"tag_name";s:1:"c";s:6:"result";s:1:"1";}}`,
-			[]subject.Tag{{Name: "a", Count: 3}, {Name: "c", Count: 1}, {Name: "b", Count: 2}},
+			[]subject.Tag{{Name: "a", Count: 3}, {Name: "b", Count: 2}, {Name: "c", Count: 1}},
+		},
+		{
+			"PHPStringKeysInSerializedOrder",
+			`a:2:{s:1:"z";a:2:{s:8:"tag_name";s:1:"z";s:6:"result";s:1:"1";}s:1:"a";a:2:{s:8:"tag_name";s:1:"a";s:6:"result";s:1:"2";}}`,
+			[]subject.Tag{{Name: "z", Count: 1}, {Name: "a", Count: 2}},
+		},
+		{
+			"PHPBackslashesKept",
+			`a:4:{i:0;a:2:{s:8:"tag_name";s:6:"C:\x41";s:6:"result";s:1:"4";}i:1;a:2:{s:8:"tag_name";s:4:"a\nb";s:6:"result";s:1:"3";}i:2;a:2:{s:8:"tag_name";s:4:"a\'b";s:6:"result";s:1:"2";}i:3;a:2:{s:8:"tag_name";s:3:"\x4";s:6:"result";s:1:"1";}}`,
+			[]subject.Tag{{Name: `C:\x41`, Count: 4}, {Name: `a\nb`, Count: 3}, {Name: `a\'b`, Count: 2}, {Name: `\x4`, Count: 1}},
+		},
+		{
+			"PHPEmptyElementHasNoName",
+			`a:2:{i:0;a:0:{}i:1;a:1:{s:8:"tag_name";s:1:"x";}}`,
+			[]subject.Tag{{Name: "x"}},
 		},
 		{
 			"PHPIntegers",
@@ -58,10 +73,13 @@ func TestDecodeTags(t *testing.T) {
 
 func TestDecodeTags_Errors(t *testing.T) {
 	for _, raw := range []string{
-		`a:2:{i:0;a:2:{s:8:"tag_name";s:99:"short";}}`, // length past the end: the library would panic
+		`a:2:{i:0;a:2:{s:8:"tag_name";s:99:"short";}}`, // length past the end
 		`a:1:{i:0;a:1:{s:8:"tag_name";s:3:"abc"`,       // cut short
-		`a:1:{i:0;a:1:{s:8:"tag_name";s:3:"abc";}}xyz`, // trailing garbage without a brace
+		`a:1:{i:0;a:1:{s:8:"tag_name";s:3:"abc";}`,     // no closing brace
+		`a:1:{i:0;a:1:{s:8:"tag_name";s:3:"abc";}}xyz`, // trailing garbage
 		`a:1:{i:0;s:3:"abc";}`,                         // element is not an array
+		`a:1:{i:0;a:1:{s:8:"tag_name";d:1.5;}}`,        // name is a float
+		`a:1:{i:0;a:2:{s:8:"tag_name";s:1:"x";s:6:"result";s:4:"many";}}`,
 		`a:x:{}`,
 		`[{"tag_name":"x","result":"many"}]`,
 		`[{"tag_name":"x","result":"1"}`,
@@ -82,7 +100,7 @@ func FuzzDecodeTags(f *testing.F) {
 		`a:1:{i:0;a:3:{s:8:"tag_name";s:2:"TV";s:6:"result";s:1:"3";s:11:"tag_results";s:2:"10";}}`,
 		`a:1:{i:0;a:2:{s:8:"tag_name";N;s:6:"result";s:1:"5";}}`,
 		`a:1:{i:0;a:2:{s:8:"tag_name";s:99:"short";s:6:"result";s:1:"5";}}`,
-		`a:9:{`, `a:1:{i:0;s:3:"abc";}`, `[{"tag_name":1.5}]`, `{"tag_name":"x"}`,
+		`a:9:{`, `a:1:{i:0;s:3:"abc";}`, `a:1:{i:0;a:1:{s:8:"tag_name";s:6:"C:\x41";}}`, `[{"tag_name":1.5}]`, `{"tag_name":"x"}`,
 	} {
 		f.Add([]byte(seed))
 	}
