@@ -30,31 +30,49 @@ var timelineColumns = []any{
 
 // Previous runs SELECT … WHERE tml_uid = ? AND tml_cat = ? [AND tml_type = ?]
 // ORDER BY tml_id DESC LIMIT 1 FOR UPDATE: the row found stays locked until the transaction
-// ends, so concurrent merges into it run one after the other. UnitOfWork runs at READ
-// COMMITTED, which takes no gap locks: when no row matches nothing is locked, and two
-// concurrent first messages of one user, category and type both insert (the worker gets one
-// user's messages in order from one partition when producers hash the key, as chii's do).
+// ends, so concurrent merges into it run one after the other.
+//
+// A locking read that waited for the lock returns the row it waited for even when the lock
+// holder meanwhile inserted a newer matching row; so once the row is locked Previous checks
+// (a plain read, which at READ COMMITTED sees every committed row) that no newer one exists,
+// and locks again when one does. UnitOfWork runs at READ COMMITTED, which takes no gap locks:
+// when no row matches nothing is locked, and two concurrent first messages of one user,
+// category and type both insert.
 func (r uowTimeline) Previous(ctx context.Context, f timeline.Filter) (timeline.Row, bool, error) {
 	where := []exp.Expression{goqu.C("tml_uid").Eq(f.UID), goqu.C("tml_cat").Eq(f.Cat)}
 	if !f.AnyType {
 		where = append(where, goqu.C("tml_type").Eq(f.Type))
 	}
-	ds := from(timelineTable).Select(timelineColumns...).Where(where...).
+	newest := from(timelineTable).Select(goqu.C("tml_id")).Where(where...).Order(goqu.C("tml_id").Desc()).Limit(1)
+	locked := from(timelineTable).Select(timelineColumns...).Where(where...).
 		Order(goqu.C("tml_id").Desc()).Limit(1).ForUpdate(exp.Wait)
-	var (
-		row   timeline.Row
-		found bool
-	)
-	err := queryRows(ctx, r.q, "previous timeline row", ds, func(rows *sql.Rows) error {
-		found = true
-		return rows.Scan(&row.ID, &row.UID, &row.Cat, &row.Type, &row.Related, &row.Memo, &row.Img,
-			&row.Batch, &row.Source, &row.Replies, &row.Dateline)
-	})
-	if err != nil {
-		return timeline.Row{}, false, err
+	for range previousAttempts {
+		var (
+			row   timeline.Row
+			found bool
+		)
+		err := queryRows(ctx, r.q, "previous timeline row", locked, func(rows *sql.Rows) error {
+			found = true
+			return rows.Scan(&row.ID, &row.UID, &row.Cat, &row.Type, &row.Related, &row.Memo, &row.Img,
+				&row.Batch, &row.Source, &row.Replies, &row.Dateline)
+		})
+		if err != nil || !found {
+			return timeline.Row{}, false, err
+		}
+		var latest uint32
+		err = queryRows(ctx, r.q, "newest timeline row", newest, func(rows *sql.Rows) error { return rows.Scan(&latest) })
+		if err != nil {
+			return timeline.Row{}, false, err
+		}
+		if latest <= row.ID {
+			return row, true, nil
+		}
 	}
-	return row, found, nil
+	return timeline.Row{}, false, fmt.Errorf("mysqldb: previous timeline row of user %d kept moving", f.UID)
 }
+
+// previousAttempts bounds how often Previous locks again because a newer row appeared.
+const previousAttempts = 5
 
 // Insert writes every column but tml_id (AUTO_INCREMENT) and returns the new id.
 func (r uowTimeline) Insert(ctx context.Context, row timeline.Row) (uint32, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/doug-martin/goqu/v9"
 
@@ -60,3 +61,45 @@ func timelineRows(tb testing.TB, db *sql.DB) []timeline.Row {
 }
 
 func TestTimeline(t *testing.T) { contracttests.TestTimeline(t, newTimelineStore) }
+
+// TestTimeline_PreviousSeesRowInsertedByLockHolder: B's locking read waits for row 1, which A
+// holds; A then inserts a newer matching row 2; after A commits, B must get row 2 (the
+// newest), not the row it waited for — else one batch is split across rows.
+func TestTimeline_PreviousSeesRowInsertedByLockHolder(t *testing.T) {
+	f := timeline.Filter{UID: 7, Cat: timeline.CatMono, Type: 1}
+	uow, _ := newTimelineStore(t, []timeline.Row{{ID: 1, UID: 7, Cat: timeline.CatMono, Type: 1, Memo: "{}", Dateline: 1700000000}})
+	aLocked, aGo := make(chan struct{}), make(chan struct{})
+	aDone := make(chan error, 1)
+	go func() {
+		aDone <- uow.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+			if _, _, err := tx.Timeline().Previous(ctx, f); err != nil {
+				return err
+			}
+			close(aLocked)
+			<-aGo // B is now waiting for row 1
+			_, err := tx.Timeline().Insert(ctx, timeline.Row{UID: 7, Cat: timeline.CatMono, Type: 1, Memo: "{}", Dateline: 1700000100})
+			return err
+		})
+	}()
+	<-aLocked
+	var got timeline.Row
+	bDone := make(chan error, 1)
+	go func() {
+		bDone <- uow.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+			row, _, err := tx.Timeline().Previous(ctx, f)
+			got = row
+			return err
+		})
+	}()
+	time.Sleep(200 * time.Millisecond) // let B block on row 1's lock
+	close(aGo)
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != 2 {
+		t.Errorf("Previous() after the lock holder committed = row %d, want the newest row 2", got.ID)
+	}
+}
