@@ -90,6 +90,11 @@ func Run(ctx context.Context, o Options) error {
 			continue
 		}
 		bo.Reset()
+		if ctx.Err() != nil {
+			// kafka-go may still hand out a buffered message after ctx is done: a stopping
+			// worker takes no new work (m stays uncommitted and is delivered again).
+			return nil
+		}
 
 		if !handleUntilDone(ctx, workCtx, o, m) {
 			return nil // stopping: m stays uncommitted and is delivered again

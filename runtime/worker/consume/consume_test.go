@@ -226,3 +226,45 @@ func TestRun_GraceBoundsInFlight(t *testing.T) {
 		t.Errorf("cancelled message committed: %v", got)
 	}
 }
+
+// bufferedReader behaves like kafka-go's FetchMessage: with messages buffered it may return
+// one even after ctx is done.
+type bufferedReader struct {
+	fakeReader
+	next int64
+}
+
+func (b *bufferedReader) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	if b.next == 10 { // the buffer is empty
+		<-ctx.Done()
+		return kafka.Message{}, ctx.Err()
+	}
+	b.next++
+	return kafka.Message{Topic: "t", Offset: b.next - 1}, nil
+}
+
+// Once the worker is told to stop it takes no new message, even one the reader still hands out.
+func TestRun_StopTakesNoNewMessage(t *testing.T) {
+	r := &bufferedReader{}
+	ctx, cancel := context.WithCancel(t.Context())
+	handled := 0
+	err := consume.Run(ctx, consume.Options{
+		Reader: r, Logger: slog.New(slog.DiscardHandler),
+		Handler: func(context.Context, kafka.Message) error {
+			handled++
+			if handled == 3 {
+				cancel() // the signal arrives while message 2 is in flight
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if handled != 3 {
+		t.Errorf("handled %d messages, want 3 (none fetched after the stop)", handled)
+	}
+	if diff := cmp.Diff([]int64{0, 1, 2}, r.commits()); diff != "" {
+		t.Errorf("committed offsets (-want +got):\n%s", diff)
+	}
+}
