@@ -13,8 +13,9 @@ import (
 )
 
 // TestCollect_ManyTargetsNoDeadlock: 28 users each collect a different character of the dev
-// dataset at once. At REPEATABLE READ the existence checks took gap locks on
-// chii_person_collects and some collects died as deadlock victims even after retries.
+// dataset at once, and every collect succeeds. (This is how the gap-lock deadlocks of a locking
+// existence check at REPEATABLE READ showed; TestUnitOfWork_ReadCommitted and
+// TestUnitOfWork_FindSeesLatestCommitted pin the isolation that prevents them.)
 func TestCollect_ManyTargetsNoDeadlock(t *testing.T) {
 	_, db := testenv.MySQL(t, testenv.WithData())
 	uc := &usecase.Collect{Characters: mysqldb.NewCharacterRepository(db), Persons: mysqldb.NewPersonRepository(db), UoW: mysqldb.NewUnitOfWork(db)}
