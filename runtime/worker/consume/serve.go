@@ -44,12 +44,13 @@ func Serve(ctx context.Context, cfg config.Config, topics []string, checks []hea
 		Handler: h,
 		Logger:  logger,
 		Brokers: cfg.Kafka.Brokers,
-		Grace:   cfg.ShutdownGrace,
+		// The in-flight message gets most of the grace; leaving the group gets what is left.
+		Grace: cfg.ShutdownGrace * 8 / 10,
 	})
 	closeBudget := cfg.ShutdownGrace
 	mu.Lock()
 	if !stopAt.IsZero() {
-		closeBudget = max(cfg.ShutdownGrace*9/10-time.Since(stopAt), 100*time.Millisecond)
+		closeBudget = max(cfg.ShutdownGrace*95/100-time.Since(stopAt), 10*time.Millisecond)
 	}
 	mu.Unlock()
 	return errors.Join(runErr, closeWithin(reader.Close, closeBudget))
