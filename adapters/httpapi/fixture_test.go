@@ -69,6 +69,10 @@ func seed(st *inmem.Store) {
 		subject.Subject{ID: 16, Type: subject.TypeMusic, Name: "Thanatos", NSFW: true},
 		subject.Subject{ID: 19, Type: subject.TypeAnime, Name: "related", Image: "aa/bb/19.jpg"},
 		subject.Subject{ID: 2703, Type: subject.TypeReal, Name: "Criminal Minds (Season 5)", NameCN: "犯罪心理 第五季", Platform: 1},
+		// subjects of the golden write sequences, not collected before them
+		subject.Subject{ID: 283, Type: subject.TypeAnime, Name: "283"},
+		subject.Subject{ID: 292, Type: subject.TypeAnime, Name: "292"},
+		subject.Subject{ID: 22267, Type: subject.TypeBook, Name: "22267"},
 		subject.Subject{ID: 62229, Type: subject.TypeGame, Name: "ゼルダの伝説 ブレス オブ ザ ワイルド", Platform: 4001},
 		subject.Subject{ID: 220165, Type: subject.TypeGame, Name: "BALDR BRINGER", NSFW: true},
 		subject.Subject{ID: 363612, Type: subject.TypeAnime, Name: "沙盒", NameCN: "沙盒", Image: "82/15/363612_6uauA.jpg",

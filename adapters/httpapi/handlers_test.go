@@ -109,6 +109,8 @@ func TestSubjectEndpoints(t *testing.T) {
 			"details":{"path":"/v0/subjects/1/image","method":"GET","query_string":"type=Large"}}`},
 		{name: "ImageNSFWAnonymous", path: "/v0/subjects/363612/image?type=large", status: 404, body: `{"title":"Not Found","description":` + notFoundMsg + `,
 			"details":{"path":"/v0/subjects/363612/image","method":"GET","query_string":"type=large"}}`},
+		{name: "ImageNSFWOld", path: "/v0/subjects/363612/image?type=large", token: tokenOld, status: 302, // D11: no public caching
+			location: "https://lain.bgm.tv/pic/cover/l/82/15/363612_6uauA.jpg"},
 		{name: "ImageMissingBeforeType", path: "/v0/subjects/999999/image?type=huge", status: 404, body: `{"title":"Not Found","description":` + notFoundMsg + `,
 			"details":{"path":"/v0/subjects/999999/image","method":"GET","query_string":"type=huge"}}`},
 
@@ -118,7 +120,7 @@ func TestSubjectEndpoints(t *testing.T) {
 			{"id":5076,"name":"福山潤","type":1,"career":["seiyu"],"images":` + noImages + `,"relation":"作画监督","eps":"1-3"},
 			{"id":0,"name":"","type":0,"career":[],"images":` + noImages + `,"relation":"原作","eps":""}]`},
 		{name: "PersonsMissing", path: "/v0/subjects/999999/persons", status: 404, body: errJSON(404, notFoundMsg, "/v0/subjects/999999/persons", "GET")},
-		{name: "PersonsNSFWOld", path: "/v0/subjects/363612/persons", token: tokenOld, status: 200, cache: hour, body: `[]`},
+		{name: "PersonsNSFWOld", path: "/v0/subjects/363612/persons", token: tokenOld, status: 200, body: `[]`}, // D11: no public caching
 
 		{name: "Characters", path: "/v0/subjects/8/characters", status: 200, cache: hour, body: `[
 			{"id":1,"name":"ルルーシュ・ランペルージ","type":1,"summary":"","relation":"主角",
@@ -127,6 +129,8 @@ func TestSubjectEndpoints(t *testing.T) {
 			 "actors":[
 			   {"id":5076,"name":"福山潤","type":1,"career":["seiyu"],"images":` + noImages + `,"short_summary":"声優","locked":true},
 			   {"id":0,"name":"","type":0,"career":[],"images":` + noImages + `,"short_summary":"","locked":false}]}]`},
+		{name: "CharactersNSFWOld", path: "/v0/subjects/363612/characters", token: tokenOld, status: 200},          // D11
+		{name: "RelationsNSFWOld", path: "/v0/subjects/363612/subjects", token: tokenOld, status: 200, body: `[]`}, // D11
 		{name: "CharactersNSFWYoung", path: "/v0/subjects/363612/characters", token: tokenYoung, status: 404,
 			body: errJSON(404, notFoundMsg, "/v0/subjects/363612/characters", "GET")},
 

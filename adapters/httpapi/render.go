@@ -29,6 +29,15 @@ func cacheFor(w http.ResponseWriter, seconds int) {
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(seconds))
 }
 
+// cacheUnlessNSFW sets the public Cache-Control header only on an answer about content that is
+// not NSFW: a shared cache keyed by URL must never hand an NSFW answer to a viewer who may not
+// see it (D1, D11).
+func cacheUnlessNSFW(w http.ResponseWriter, nsfw bool, seconds int) {
+	if !nsfw {
+		cacheFor(w, seconds)
+	}
+}
+
 const (
 	cacheHour = 3600
 	cacheDay  = 86400

@@ -38,9 +38,7 @@ func (s *server) getSubject(w http.ResponseWriter, r *http.Request) error {
 		redirect(w, "/v0/subjects/"+strconv.FormatUint(uint64(d.Subject.Redirect), 10))
 		return nil
 	}
-	if !d.Subject.NSFW {
-		cacheFor(w, cacheHour)
-	}
+	cacheUnlessNSFW(w, d.Subject.NSFW, cacheHour)
 	writeJSON(w, http.StatusOK, subjectDetail(d.Subject, d.TotalEpisodes, d.MetaTags))
 	return nil
 }
@@ -61,7 +59,7 @@ func (s *server) getSubjectImage(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badImageType(in.Type)
 	}
-	cacheFor(w, cacheHour)
+	cacheUnlessNSFW(w, sub.NSFW, cacheHour)
 	redirect(w, url)
 	return nil
 }
@@ -85,7 +83,7 @@ func (s *server) getSubjectPersons(w http.ResponseWriter, r *http.Request) error
 			Eps: sp.Credit.AppearEps,
 		}
 	}
-	cacheFor(w, cacheHour)
+	cacheUnlessNSFW(w, sub.NSFW, cacheHour)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -96,7 +94,7 @@ func (s *server) getSubjectCharacters(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	_, chars, err := s.subjects.CharactersOf(r.Context(), viewer(r), in.SubjectID)
+	sub, chars, err := s.subjects.CharactersOf(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
 	}
@@ -108,7 +106,7 @@ func (s *server) getSubjectCharacters(w http.ResponseWriter, r *http.Request) er
 			Relation: characterRoleLabel(sc.Appearance.Type), Actors: actors(sc.Actors),
 		}
 	}
-	cacheFor(w, cacheHour)
+	cacheUnlessNSFW(w, sub.NSFW, cacheHour)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -130,7 +128,7 @@ func (s *server) getSubjectRelations(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	_, related, err := s.subjects.Related(r.Context(), viewer(r), in.SubjectID)
+	subj, related, err := s.subjects.Related(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
 	}
@@ -142,7 +140,7 @@ func (s *server) getSubjectRelations(w http.ResponseWriter, r *http.Request) err
 			Relation: relationLabel(sub.Type, rs.Relation.RelationType),
 		}
 	}
-	cacheFor(w, cacheHour)
+	cacheUnlessNSFW(w, subj.NSFW, cacheHour)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/bangumi/chii/runtime/compat"
+	"github.com/bangumi/chii/contracttests/golden"
 )
 
 // BenchmarkAPI measures whole requests (router, middleware, use case, MySQL on the dev dataset,
@@ -27,7 +27,7 @@ func BenchmarkAPI(b *testing.B) {
 			"/v0/users/382951/collections?limit=30",
 		} {
 			b.Run(name+path, func(b *testing.B) {
-				req, err := compat.Request{Method: http.MethodGet, Path: path}.NewRequest(b.Context(), api.URL)
+				req, err := golden.Request{Method: http.MethodGet, Path: path}.NewRequest(b.Context(), api.URL)
 				if err != nil {
 					b.Fatal(err)
 				}

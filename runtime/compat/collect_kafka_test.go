@@ -18,8 +18,8 @@ import (
 
 	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/adapters/kafkabus"
+	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/contracttests/testenv"
-	"github.com/bangumi/chii/runtime/compat"
 )
 
 // syncBuffer is a log sink the HTTP server's goroutines may write to while the test reads it.
@@ -44,7 +44,7 @@ func (s *syncBuffer) String() string {
 func collectAPI(t *testing.T, brokers []string) (baseURL string, logs *syncBuffer) {
 	t.Helper()
 	_, db := testenv.MySQL(t, testenv.WithData(),
-		testenv.WithSQLFiles(filepath.Join(goldenDir(t), "fixture-adjust.sql")))
+		testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
 	logs = &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	pub, err := kafkabus.NewTimelinePublisher(kafkabus.WriterOptions{Brokers: brokers, Topic: kafkabus.TimelineTopic}, logger)
@@ -57,15 +57,15 @@ func collectAPI(t *testing.T, brokers []string) (baseURL string, logs *syncBuffe
 	return srv.URL, logs
 }
 
-func post(t *testing.T, baseURL, path, token string) (compat.Response, time.Duration) {
+func post(t *testing.T, baseURL, path, token string) (golden.Response, time.Duration) {
 	t.Helper()
-	req, err := compat.Request{Method: http.MethodPost, Path: path,
+	req, err := golden.Request{Method: http.MethodPost, Path: path,
 		Headers: map[string]string{"Authorization": "Bearer " + token}}.NewRequest(t.Context(), baseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	resp, err := compat.Do(compat.NewClient(), req)
+	resp, err := golden.Do(golden.NewClient(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/contracttests/testenv"
-	"github.com/bangumi/chii/runtime/compat"
 )
 
 // monoState is what a collect may change: the target's counter and the user's rows for it.
@@ -53,17 +53,17 @@ func readState(t *testing.T, db *sql.DB, tg monoTarget, uid int) monoState {
 	return s
 }
 
-func call(t *testing.T, baseURL, method, path, token string) compat.Response {
+func call(t *testing.T, baseURL, method, path, token string) golden.Response {
 	t.Helper()
 	h := map[string]string{}
 	if token != "" {
 		h["Authorization"] = "Bearer " + token
 	}
-	req, err := compat.Request{Method: method, Path: path, Headers: h}.NewRequest(t.Context(), baseURL)
+	req, err := golden.Request{Method: method, Path: path, Headers: h}.NewRequest(t.Context(), baseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := compat.Do(compat.NewClient(), req)
+	resp, err := golden.Do(golden.NewClient(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func call(t *testing.T, baseURL, method, path, token string) compat.Response {
 // and 50 concurrent collects of one target by one user.
 func TestCollectScenario(t *testing.T) {
 	_, db := testenv.MySQL(t, testenv.WithData(),
-		testenv.WithSQLFiles(filepath.Join(goldenDir(t), "fixture-adjust.sql")))
+		testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
 	srv := httptest.NewServer(composeAPI(db, nil, inmem.NewTimelinePublisher(), slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	const token, uid, username = "a_development_access_token", 382951, "382951"

@@ -6,24 +6,29 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/domain/timeline"
-	"github.com/bangumi/chii/runtime/compat"
 )
 
 // replayed is one case of the corpus with the answer chii gave.
 type replayed struct {
-	compat.Case
-	Got compat.Response
+	golden.Case
+	Got golden.Response
 }
 
 // replay sends every case to api in corpus order (the write sequences depend on it) and calls
-// check with each answer inside a subtest named by the case id. It returns the per-family tally
-// of the cases that ran (a -run filter may skip some) and how many ran.
-func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testing.T, r replayed)) (tally *compat.Tally, ran int) {
+// check with each answer inside a subtest named by the case id. Cases of a family on
+// golden.Pending are not sent; the tally counts them as pending. It returns the per-family
+// tally of the cases that ran (a -run filter may skip some) and how many ran.
+func replay(t *testing.T, api *testAPI, cases []golden.Case, check func(t *testing.T, r replayed)) (tally *golden.Tally, ran int) {
 	t.Helper()
-	client := compat.NewClient()
-	tally = &compat.Tally{}
+	client := golden.NewClient()
+	tally = &golden.Tally{}
 	for _, c := range cases {
+		if c.IsPending() {
+			tally.AddPending(c.Family)
+			continue
+		}
 		run := false
 		passed := t.Run(c.ID, func(t *testing.T) {
 			run = true
@@ -31,7 +36,7 @@ func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testi
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := compat.Do(client, req)
+			got, err := golden.Do(client, req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,7 +55,7 @@ func replay(t *testing.T, api *testAPI, cases []compat.Case, check func(t *testi
 // says. Each case is a subtest named by its id; the per-family tally is logged at the end.
 func TestCompat(t *testing.T) {
 	t.Parallel()
-	cases, err := compat.LoadCases(goldenDir(t))
+	cases, err := golden.LoadCases(golden.Dir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +65,7 @@ func TestCompat(t *testing.T) {
 			t.Errorf("%s %s: %s", r.Method, r.Path, problem)
 		}
 	})
-	if ran == len(cases) {
+	if ran == len(cases)-tally.Pending() {
 		t.Run("TimelineOfCollects", func(t *testing.T) { checkCollectTimeline(t, api.Timeline.Messages()) })
 	}
 	for _, line := range tally.Lines() {

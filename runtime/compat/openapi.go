@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/bangumi/chii/contracttests/golden"
 )
 
 // ErrNoOperation is returned by Validator.Validate for a method and path the document does not
@@ -92,7 +94,7 @@ func NewValidator(doc []byte) (*Validator, error) {
 				}
 				var res response
 				for mt, media := range object(r["content"]) {
-					mt = MediaType(mt)
+					mt = golden.MediaType(mt)
 					res.mediaTypes = append(res.mediaTypes, mt)
 					s, ok := object(media)["schema"]
 					if !isJSONMediaType(mt) || !ok {
@@ -154,7 +156,7 @@ func (v *Validator) Validate(method, path string, status int, header http.Header
 		}
 		return route, nil
 	}
-	mt := MediaType(header.Get("Content-Type"))
+	mt := golden.MediaType(header.Get("Content-Type"))
 	if !contains(res.mediaTypes, mt) {
 		return route, fmt.Errorf("status %d: content type %q, documented %q", status, mt, res.mediaTypes)
 	}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/runtime/compat"
 )
 
@@ -21,7 +23,7 @@ var paramName = regexp.MustCompile(`\{[^}]*\}`)
 // validated.
 func TestOpenAPI_Responses(t *testing.T) {
 	t.Parallel()
-	cases, err := compat.LoadCases(goldenDir(t))
+	cases, err := golden.LoadCases(golden.Dir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +39,25 @@ func TestOpenAPI_Responses(t *testing.T) {
 	}
 	if _, err := v.Validate(http.MethodGet, "/openapi.json", doc.Status, doc.Header, doc.Body); err != nil {
 		t.Errorf("GET /openapi.json does not validate against itself: %v", err)
+	}
+
+	// The pending list is exact: each family on it is in the corpus, and the server documents
+	// (serves) none of them; every other family must resolve to its route in the replay below.
+	inCorpus := map[string]bool{}
+	for _, c := range cases {
+		inCorpus[c.Family] = true
+		if _, listed := golden.Pending[c.Family]; !listed {
+			continue // a served family (its later cases in a pending write sequence wait too)
+		}
+		path, _, _ := strings.Cut(c.Path, "?")
+		if route, err := v.Validate(c.Method, path, c.Want.Status, http.Header{}, nil); !errors.Is(err, compat.ErrNoOperation) {
+			t.Errorf("family %s is on golden.Pending but the server documents %s for %s: remove it from the list", c.Family, route, c.ID)
+		}
+	}
+	for family := range golden.Pending {
+		if !inCorpus[family] {
+			t.Errorf("golden.Pending names %q, which no corpus line has", family)
+		}
 	}
 
 	var undocumented []string

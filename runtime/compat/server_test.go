@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/ports"
 	"github.com/bangumi/chii/runtime/compat"
@@ -37,7 +38,7 @@ type apiOptions struct {
 func startAPI(tb testing.TB, o apiOptions) *testAPI {
 	tb.Helper()
 	dsn, _ := testenv.MySQL(tb, testenv.WithData(),
-		testenv.WithSQLFiles(filepath.Join(goldenDir(tb), "fixture-adjust.sql")))
+		testenv.WithSQLFiles(filepath.Join(golden.Dir(tb), "fixture-adjust.sql")))
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		tb.Fatal(err)
@@ -75,13 +76,13 @@ func composeAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher,
 }
 
 // get sends one GET with the suite's User-Agent and reads the answer.
-func get(tb testing.TB, baseURL, path string) compat.Response {
+func get(tb testing.TB, baseURL, path string) golden.Response {
 	tb.Helper()
-	req, err := compat.Request{Method: http.MethodGet, Path: path}.NewRequest(tb.Context(), baseURL)
+	req, err := golden.Request{Method: http.MethodGet, Path: path}.NewRequest(tb.Context(), baseURL)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := compat.Do(compat.NewClient(), req)
+	resp, err := golden.Do(golden.NewClient(), req)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package compat
+// Package golden reads bangumi's recorded answers (shared/golden: corpus.jsonl, expected.jsonl),
+// turns a case into an HTTP request and compares a response with its expected answer as the
+// golden README says (status, media type, Location, Cache-Control, JSON by value with ignored
+// paths and D10 ties, or text byte for byte). Pending lists the families chii does not serve yet.
+package golden
 
 import (
 	"bufio"
@@ -13,10 +17,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bangumi/chii/contracttests/testenv"
 )
 
 // UserAgent is the User-Agent a replayed request sends unless its case names another
@@ -40,7 +48,11 @@ type Request struct {
 	// Ignore lists dot paths of the JSON body whose values are not compared:
 	// "*" is one key or index, "**" any number of levels.
 	Ignore []string `json:"ignore,omitempty"`
-	Note   string   `json:"note,omitempty"`
+	// Ties maps the dot path of an array in the answer ("" is the body itself) to the key its
+	// order is documented by (D10): items of a run with equal key values may come in any
+	// order. A key of "" means the array's order is not part of the contract at all.
+	Ties map[string]string `json:"ties,omitempty"`
+	Note string            `json:"note,omitempty"`
 }
 
 // Expected is one line of expected.jsonl. Empty ContentType, Location and CacheControl mean
@@ -61,6 +73,14 @@ type Expected struct {
 type Case struct {
 	Request
 	Want Expected
+	// PendingIssue is the issue that makes this case binding, 0 when it already is (see Pending).
+	PendingIssue int
+}
+
+// Dir returns shared/golden (found as testenv finds shared/).
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(testenv.SharedDir(tb), "golden")
 }
 
 // LoadCases reads corpus.jsonl and expected.jsonl from dir (shared/golden) and pairs them by
@@ -117,6 +137,7 @@ func LoadCases(dir string) ([]Case, error) {
 	if len(want) != len(cases) {
 		return nil, fmt.Errorf("expected.jsonl has %d answers for %d requests", len(want), len(cases))
 	}
+	markPending(cases)
 	return cases, nil
 }
 
@@ -239,7 +260,7 @@ func (c Case) Check(got Response) []string {
 		}
 		return problems
 	}
-	if diff, err := DiffJSON(w.JSON, got.Body, c.Ignore); err != nil {
+	if diff, err := DiffJSON(w.JSON, got.Body, c.Ignore, c.Ties); err != nil {
 		problems = append(problems, err.Error())
 	} else if diff != "" {
 		problems = append(problems, "json mismatch (-want +got):\n"+diff)
@@ -257,8 +278,10 @@ func snippet(b []byte) string {
 
 // DiffJSON compares two JSON documents by value and returns a cmp diff (-want +got), empty when
 // equal. Numbers compare by numeric value. Values at the ignore paths are not compared (a key
-// missing on one side still shows). got that is not one JSON value is an error.
-func DiffJSON(want, got []byte, ignore []string) (string, error) {
+// missing on one side still shows). Arrays named in ties are compared run by run (see
+// Request.Ties): the runs of equal keys must come in the same order, and each run holds the
+// same items in any order. got that is not one JSON value is an error.
+func DiffJSON(want, got []byte, ignore []string, ties map[string]string) (string, error) {
 	w, err := decodeJSON(want)
 	if err != nil {
 		return "", fmt.Errorf("expected json: %w", err)
@@ -271,6 +294,10 @@ func DiffJSON(want, got []byte, ignore []string) (string, error) {
 		pattern := strings.Split(p, ".")
 		w = mask(w, pattern)
 		g = mask(g, pattern)
+	}
+	for path, key := range ties {
+		w = orderTies(w, splitPath(path), splitPath(key))
+		g = orderTies(g, splitPath(path), splitPath(key))
 	}
 	return cmp.Diff(w, g, cmp.Comparer(equalNumbers)), nil
 }
@@ -295,6 +322,71 @@ func equalNumbers(a, b json.Number) bool {
 	x, ok1 := new(big.Rat).SetString(string(a))
 	y, ok2 := new(big.Rat).SetString(string(b))
 	return ok1 && ok2 && x.Cmp(y) == 0
+}
+
+// splitPath splits a dot path; "" is the empty path (the value itself).
+func splitPath(p string) []string {
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, ".")
+}
+
+// orderTies returns v with the array at path put in a canonical order that keeps the order of
+// its runs of equal key values (key: a dot path inside each item; empty: the whole array is one
+// run) and sorts the items inside each run by their canonical JSON. Two arrays that differ only
+// in the order of tied items come out equal; any other difference stays. A path that does not
+// lead to an array leaves v as it is, for the diff to show.
+func orderTies(v any, path, key []string) any {
+	if len(path) > 0 {
+		if m, ok := v.(map[string]any); ok {
+			if child, ok := m[path[0]]; ok {
+				m[path[0]] = orderTies(child, path[1:], key)
+			}
+		}
+		return v
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	keyOf := func(item any) string {
+		if len(key) == 0 {
+			return ""
+		}
+		return canonical(lookup(item, key))
+	}
+	for start := 0; start < len(items); {
+		end, k := start+1, keyOf(items[start])
+		for end < len(items) && keyOf(items[end]) == k {
+			end++
+		}
+		run := items[start:end]
+		sort.SliceStable(run, func(i, j int) bool { return canonical(run[i]) < canonical(run[j]) })
+		start = end
+	}
+	return items
+}
+
+// lookup returns the value at path inside v, or nil.
+func lookup(v any, path []string) any {
+	for _, seg := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[seg]
+	}
+	return v
+}
+
+// canonical is a JSON encoding of v with sorted object keys (encoding/json sorts map keys).
+func canonical(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%#v", v)
+	}
+	return string(b)
 }
 
 // ignored replaces values that are not compared.
@@ -341,39 +433,64 @@ func eachChild(v any, fn func(any) any) any {
 	return v
 }
 
-// Tally counts passed and failed cases per family, in the order families first appear.
+// Tally counts passed, failed and pending cases per family, in the order families first appear.
 type Tally struct {
 	order []string
-	count map[string]*[2]int
+	count map[string]*[3]int // passed, failed, pending
 }
 
-// Add records one case of family.
-func (t *Tally) Add(family string, passed bool) {
+func (t *Tally) family(name string) *[3]int {
 	if t.count == nil {
-		t.count = map[string]*[2]int{}
+		t.count = map[string]*[3]int{}
 	}
-	c, ok := t.count[family]
+	c, ok := t.count[name]
 	if !ok {
-		c = new([2]int)
-		t.count[family] = c
-		t.order = append(t.order, family)
+		c = new([3]int)
+		t.count[name] = c
+		t.order = append(t.order, name)
 	}
+	return c
+}
+
+// Add records one case of family that ran.
+func (t *Tally) Add(family string, passed bool) {
 	if passed {
-		c[0]++
+		t.family(family)[0]++
 	} else {
-		c[1]++
+		t.family(family)[1]++
 	}
 }
 
-// Lines returns "family: N passed, M failed" per family and a total line.
+// AddPending records one pending case of family, not sent.
+func (t *Tally) AddPending(family string) { t.family(family)[2]++ }
+
+// Pending returns how many cases were recorded as pending.
+func (t *Tally) Pending() int {
+	n := 0
+	for _, c := range t.count {
+		n += c[2]
+	}
+	return n
+}
+
+// Lines returns "family: N passed, M failed" per family ("…, K pending" when some of its cases
+// wait for an issue; "family: K pending (issue I)" for a family on Pending), and a total line.
 func (t *Tally) Lines() []string {
 	lines := make([]string, 0, len(t.order)+1)
-	var passed, failed int
+	var passed, failed, pending int
 	for _, f := range t.order {
 		c := t.count[f]
 		passed += c[0]
 		failed += c[1]
-		lines = append(lines, fmt.Sprintf("%s: %d passed, %d failed", f, c[0], c[1]))
+		pending += c[2]
+		switch issue, onList := Pending[f]; {
+		case onList:
+			lines = append(lines, fmt.Sprintf("%s: %d pending (issue %d)", f, c[2], issue))
+		case c[2] > 0:
+			lines = append(lines, fmt.Sprintf("%s: %d passed, %d failed, %d pending", f, c[0], c[1], c[2]))
+		default:
+			lines = append(lines, fmt.Sprintf("%s: %d passed, %d failed", f, c[0], c[1]))
+		}
 	}
-	return append(lines, fmt.Sprintf("total: %d passed, %d failed", passed, failed))
+	return append(lines, fmt.Sprintf("total: %d passed, %d failed, %d pending", passed, failed, pending))
 }
