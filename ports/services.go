@@ -38,12 +38,13 @@ const (
 	EntitySubject Entity = iota + 1
 	EntityCharacter
 	EntityPerson
-	EntityEpisode
 	EntityUser
 )
 
 // Change says that one domain object changed: "subject 8 changed". For EntityUser the change
-// is of what belongs to the user (its profile, its collections).
+// is of what belongs to the user (its profile, its collections). A change of what hangs off
+// an object without an entity of its own (an episode, a credit, a link) is reported as a
+// change of the objects it links.
 type Change struct {
 	Entity Entity
 	ID     uint32

@@ -45,6 +45,7 @@ func (s *server) getCharacter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 'c', in.CharacterID)
 	c, err := s.characters.Get(r.Context(), viewer(r), in.CharacterID)
 	if err != nil {
 		return err
@@ -67,6 +68,7 @@ func (s *server) getCharacterImage(w http.ResponseWriter, r *http.Request) error
 	if in.characterPath, err = parseCharacterPath(r); err != nil {
 		return err
 	}
+	dependsOn(r, 'c', in.CharacterID)
 	c, err := s.characters.Image(r.Context(), in.CharacterID)
 	if err != nil {
 		return err
@@ -92,6 +94,7 @@ func (s *server) getCharacterSubjects(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 'c', in.CharacterID)
 	subjects, err := s.characters.SubjectsOf(r.Context(), in.CharacterID)
 	if err != nil {
 		return err
@@ -99,6 +102,7 @@ func (s *server) getCharacterSubjects(w http.ResponseWriter, r *http.Request) er
 	out := make([]RelatedSubject, len(subjects))
 	for i, cs := range subjects {
 		sub := cs.Subject
+		dependsOn(r, 's', sub.ID)
 		out[i] = RelatedSubject{
 			ID: sub.ID, Type: sub.Type, Staff: characterRoleLabel(cs.Appearance.Type),
 			Name: sub.Name, NameCN: sub.NameCN, Image: image.ForSubject(sub.Image).Large,
@@ -115,12 +119,15 @@ func (s *server) getCharacterPersons(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 'c', in.CharacterID)
 	casts, err := s.characters.PersonsOf(r.Context(), in.CharacterID)
 	if err != nil {
 		return err
 	}
 	out := make([]CharacterPerson, len(casts))
 	for i, e := range casts {
+		dependsOn(r, 'p', e.Person.ID)
+		dependsOn(r, 's', e.Subject.ID)
 		out[i] = CharacterPerson{
 			ID: e.Person.ID, Name: e.Person.Name, Type: e.Person.Type, Images: personImages(e.Person.Image),
 			SubjectID: e.Subject.ID, SubjectType: e.Subject.Type,

@@ -29,6 +29,10 @@ type Deps struct {
 	Collect       *usecase.Collect
 	Authenticator *usecase.Authenticator
 
+	// Responses keeps rendered answers of the cacheable routes; nil renders every request
+	// (answers still carry ETags and honour If-None-Match).
+	Responses *ResponseCache
+
 	// RateLimiter limits /v0 requests per caller; nil disables rate limiting.
 	RateLimiter ports.RateLimiter
 	// RateLimitPrefix is put before the limiter keys "u:<uid>" and "ip:<client ip>".
@@ -58,6 +62,7 @@ type server struct {
 	collections *usecase.Collections
 	collect     *usecase.Collect
 	authn       *usecase.Authenticator
+	responses   *ResponseCache
 
 	limiter         ports.RateLimiter
 	rateLimitPrefix string
@@ -88,7 +93,7 @@ func (s *server) handle(h handlerFunc) http.HandlerFunc {
 func New(d Deps) http.Handler {
 	s := &server{
 		subjects: d.Subjects, characters: d.Characters, persons: d.Persons,
-		collections: d.Collections, collect: d.Collect, authn: d.Authenticator,
+		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
 	}
@@ -124,6 +129,9 @@ func New(d Deps) http.Handler {
 			continue // /openapi.json, routed above
 		}
 		var h http.Handler = s.handle(rt.handler)
+		if rt.method == http.MethodGet {
+			h = s.rendered(rt)
+		}
 		if rt.scope != "" {
 			h = needScope(rt.scope)(h)
 		}
@@ -131,6 +139,33 @@ func New(d Deps) http.Handler {
 	}
 	root.Mount("/v0", v0)
 	return root
+}
+
+// rendered serves a GET route through a rendered answer: from the ResponseCache for a cached
+// route (rendering it once for all concurrent requests on a miss), rendered for this request
+// otherwise. Either way a 200 carries a strong ETag and If-None-Match can answer 304.
+func (s *server) rendered(rt route) http.HandlerFunc {
+	render := func(w http.ResponseWriter, r *http.Request) []string {
+		if err := rt.handler(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+		return infoOf(r).tags.list
+	}
+	if !rt.cached || s.responses == nil {
+		return func(w http.ResponseWriter, r *http.Request) {
+			c := newCapture()
+			render(c, r)
+			c.entry(0, nil).write(w, r)
+		}
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := keyFor(r, viewer(r), s.clock.Now(), false)
+		e := s.responses.get(r.Context(), key)
+		if e == nil {
+			e = s.responses.load(r, key, render)
+		}
+		e.write(w, r)
+	}
 }
 
 func (s *server) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {

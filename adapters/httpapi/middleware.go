@@ -38,7 +38,35 @@ type reqInfo struct {
 	clientIP string    // Cf-Connecting-Ip, or the socket peer
 	method   string    // the method the client sent (HEAD is routed as GET)
 	viewer   auth.Auth // the caller; the zero value is anonymous
+	// tags name the domain objects a cacheable answer was rendered from (see ResponseCache).
+	tags tagSet
 }
+
+// tagSet collects the tags of an answer, each once.
+type tagSet struct {
+	list []string
+	seen map[string]struct{}
+}
+
+func (t *tagSet) add(prefix byte, ids ...uint32) {
+	if t.seen == nil {
+		t.seen = make(map[string]struct{}, len(ids))
+	}
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		s := tag(prefix, id)
+		if _, dup := t.seen[s]; !dup {
+			t.seen[s] = struct{}{}
+			t.list = append(t.list, s)
+		}
+	}
+}
+
+// dependsOn records that the answer to r shows the objects of one kind ('s' subjects,
+// 'c' characters, 'p' persons) with the given ids.
+func dependsOn(r *http.Request, prefix byte, ids ...uint32) { infoOf(r).tags.add(prefix, ids...) }
 
 type reqInfoKey struct{}
 

@@ -112,6 +112,18 @@ func addOperation(r *openapi3.Reflector, rt route) error {
 	if d.request != nil {
 		oc.AddReqStructure(d.request)
 	}
+	conditional := v0 && rt.method == http.MethodGet && d.success.status == http.StatusOK
+	if conditional {
+		oc.AddReqStructure(conditionalRequest{})
+		d.success.etag = true
+		oc.AddRespStructure(nil, openapi.WithHTTPStatus(http.StatusNotModified), func(cu *openapi.ContentUnit) {
+			cu.Description = "未修改：If-None-Match 含有当前的 ETag，没有响应体"
+			cu.Customize = func(cor openapi.ContentOrReference) {
+				resp := cor.(*openapi3.ResponseOrRef).Response
+				resp.Headers = setHeader(resp.Headers, "ETag", etagDescription, true, `"3q2-7wEjVHm3o0vK6w5TjA"`)
+			}
+		})
+	}
 	addResponse(oc, d.success)
 	if d.redirect.status != 0 {
 		addResponse(oc, d.redirect)
@@ -132,6 +144,13 @@ func addOperation(r *openapi3.Reflector, rt route) error {
 	return r.AddOperation(oc)
 }
 
+// conditionalRequest documents the validator a GET may send.
+type conditionalRequest struct {
+	IfNoneMatch string `header:"If-None-Match" description:"之前响应的 ETag（可用逗号分隔多个，或 *）；与当前 ETag 相同时响应 304"`
+}
+
+const etagDescription = "响应体的强校验值（内容的哈希），内容改变时随之改变"
+
 func addResponse(oc openapi.OperationContext, res response) {
 	oc.AddRespStructure(res.body, openapi.WithHTTPStatus(res.status), func(cu *openapi.ContentUnit) {
 		cu.Description = res.description
@@ -147,6 +166,9 @@ func addResponse(oc openapi.OperationContext, res response) {
 			}
 			if res.location != "" {
 				resp.Headers = setHeader(resp.Headers, "Location", res.location, true, nil)
+			}
+			if res.etag {
+				resp.Headers = setHeader(resp.Headers, "ETag", etagDescription, true, `"3q2-7wEjVHm3o0vK6w5TjA"`)
 			}
 		}
 	})

@@ -49,6 +49,7 @@ func (s *server) getPerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 'p', in.PersonID)
 	p, err := s.persons.Get(r.Context(), in.PersonID)
 	if err != nil {
 		return err
@@ -69,6 +70,7 @@ func (s *server) getPersonImage(w http.ResponseWriter, r *http.Request) error {
 	if in.personPath, err = parsePersonPath(r); err != nil {
 		return err
 	}
+	dependsOn(r, 'p', in.PersonID)
 	p, err := s.persons.Get(r.Context(), in.PersonID)
 	if err != nil {
 		return err
@@ -82,6 +84,7 @@ func (s *server) getPersonSubjects(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 'p', in.PersonID)
 	subjects, err := s.persons.SubjectsOf(r.Context(), in.PersonID)
 	if err != nil {
 		return err
@@ -89,6 +92,7 @@ func (s *server) getPersonSubjects(w http.ResponseWriter, r *http.Request) error
 	out := make([]PersonRelatedSubject, len(subjects))
 	for i, ps := range subjects {
 		sub := ps.Subject
+		dependsOn(r, 's', sub.ID)
 		out[i] = PersonRelatedSubject{
 			RelatedSubject: RelatedSubject{
 				ID: sub.ID, Type: sub.Type, Staff: staffLabel(sub.Type, ps.Credit.Position),
@@ -109,6 +113,7 @@ func (s *server) getPersonCharacters(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 'p', in.PersonID)
 	casts, err := s.persons.CharactersOf(r.Context(), in.PersonID)
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
@@ -119,6 +124,8 @@ func (s *server) getPersonCharacters(w http.ResponseWriter, r *http.Request) err
 	cacheFor(w, cacheHour)
 	out := make([]PersonCharacter, len(casts))
 	for i, e := range casts {
+		dependsOn(r, 'c', e.Character.ID)
+		dependsOn(r, 's', e.Subject.ID)
 		out[i] = PersonCharacter{
 			ID: e.Character.ID, Name: e.Character.Name, Type: e.Character.Role, Images: personImages(e.Character.Image),
 			SubjectID: e.Subject.ID, SubjectType: e.Subject.Type,

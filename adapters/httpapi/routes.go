@@ -14,7 +14,10 @@ type route struct {
 	path    string // full path; paths below /v0/ get the /v0 middleware
 	handler handlerFunc
 	scope   string // required token scope, "" for none
-	doc     operation
+	// cached: the answer depends only on the path, the query and the viewer's class, and the
+	// ResponseCache keeps it (the handler names what it shows with dependsOn).
+	cached bool
+	doc    operation
 }
 
 // operation documents a route in the OpenAPI document.
@@ -33,6 +36,7 @@ type response struct {
 	cache       int    // max-age of the Cache-Control header, 0 when there is none
 	cacheSFW    bool   // the Cache-Control header is only sent for content that is not NSFW
 	location    string // description of the Location header, "" when there is none
+	etag        bool   // the response carries an ETag (set for conditional GETs)
 }
 
 type errorResponse struct {
@@ -71,7 +75,7 @@ var (
 func (s *server) routes() []route {
 	return []route{
 		{
-			method: http.MethodGet, path: "/v0/subjects/{subject_id}", handler: s.getSubject,
+			method: http.MethodGet, path: "/v0/subjects/{subject_id}", handler: s.getSubject, cached: true,
 			doc: operation{
 				id: "getSubjectById", tag: tagSubject, summary: "获取条目",
 				description: "NSFW 条目仅对注册满 60 天的登录用户可见。已合并的条目以 302 重定向到合并后的条目。",
@@ -84,7 +88,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/subjects/{subject_id}/image", handler: s.getSubjectImage,
+			method: http.MethodGet, path: "/v0/subjects/{subject_id}/image", handler: s.getSubjectImage, cached: true,
 			doc: operation{
 				id: "getSubjectImageById", tag: tagSubject, summary: "获取条目封面",
 				description: "重定向到指定尺寸的封面图片。",
@@ -94,7 +98,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/subjects/{subject_id}/persons", handler: s.getSubjectPersons,
+			method: http.MethodGet, path: "/v0/subjects/{subject_id}/persons", handler: s.getSubjectPersons, cached: true,
 			doc: operation{
 				id: "getRelatedPersonsBySubjectId", tag: tagSubject, summary: "获取条目的制作人员",
 				description: "一人有多个职位时出现多次。",
@@ -104,7 +108,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/subjects/{subject_id}/characters", handler: s.getSubjectCharacters,
+			method: http.MethodGet, path: "/v0/subjects/{subject_id}/characters", handler: s.getSubjectCharacters, cached: true,
 			doc: operation{
 				id: "getRelatedCharactersBySubjectId", tag: tagSubject, summary: "获取条目的角色",
 				description: "角色及其在该条目中的配音或扮演者。",
@@ -114,7 +118,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/subjects/{subject_id}/subjects", handler: s.getSubjectRelations,
+			method: http.MethodGet, path: "/v0/subjects/{subject_id}/subjects", handler: s.getSubjectRelations, cached: true,
 			doc: operation{
 				id: "getRelatedSubjectsBySubjectId", tag: tagSubject, summary: "获取关联条目",
 				description: "对当前用户不可见的关联条目不会出现。",
@@ -124,7 +128,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/characters/{character_id}", handler: s.getCharacter,
+			method: http.MethodGet, path: "/v0/characters/{character_id}", handler: s.getCharacter, cached: true,
 			doc: operation{
 				id: "getCharacterById", tag: tagCharacter, summary: "获取角色",
 				description: "NSFW 角色仅对注册满 60 天的登录用户可见。已合并的角色以 302 重定向到合并后的角色。",
@@ -137,7 +141,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/characters/{character_id}/image", handler: s.getCharacterImage,
+			method: http.MethodGet, path: "/v0/characters/{character_id}/image", handler: s.getCharacterImage, cached: true,
 			doc: operation{
 				id: "getCharacterImageById", tag: tagCharacter, summary: "获取角色图片",
 				description: "重定向到指定尺寸的角色图片。",
@@ -147,7 +151,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/characters/{character_id}/subjects", handler: s.getCharacterSubjects,
+			method: http.MethodGet, path: "/v0/characters/{character_id}/subjects", handler: s.getCharacterSubjects, cached: true,
 			doc: operation{
 				id: "getRelatedSubjectsByCharacterId", tag: tagCharacter, summary: "获取角色出场的条目",
 				request: characterPath{},
@@ -156,7 +160,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/characters/{character_id}/persons", handler: s.getCharacterPersons,
+			method: http.MethodGet, path: "/v0/characters/{character_id}/persons", handler: s.getCharacterPersons, cached: true,
 			doc: operation{
 				id: "getRelatedPersonsByCharacterId", tag: tagCharacter, summary: "获取角色的配音或扮演者",
 				description: "按条目列出为角色配音或扮演角色的人物。",
@@ -168,7 +172,7 @@ func (s *server) routes() []route {
 		collectRoute(http.MethodPost, "/v0/characters/{character_id}/collect", s.collectCharacter, mono.Character),
 		collectRoute(http.MethodDelete, "/v0/characters/{character_id}/collect", s.uncollectCharacter, mono.Character),
 		{
-			method: http.MethodGet, path: "/v0/persons/{person_id}", handler: s.getPerson,
+			method: http.MethodGet, path: "/v0/persons/{person_id}", handler: s.getPerson, cached: true,
 			doc: operation{
 				id: "getPersonById", tag: tagPerson, summary: "获取人物",
 				description: "已合并的人物以 302 重定向到合并后的人物。",
@@ -181,7 +185,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/persons/{person_id}/image", handler: s.getPersonImage,
+			method: http.MethodGet, path: "/v0/persons/{person_id}/image", handler: s.getPersonImage, cached: true,
 			doc: operation{
 				id: "getPersonImageById", tag: tagPerson, summary: "获取人物图片",
 				description: "重定向到指定尺寸的人物图片。",
@@ -191,7 +195,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/persons/{person_id}/subjects", handler: s.getPersonSubjects,
+			method: http.MethodGet, path: "/v0/persons/{person_id}/subjects", handler: s.getPersonSubjects, cached: true,
 			doc: operation{
 				id: "getRelatedSubjectsByPersonId", tag: tagPerson, summary: "获取人物参与的条目",
 				request: personPath{},
@@ -200,7 +204,7 @@ func (s *server) routes() []route {
 			},
 		},
 		{
-			method: http.MethodGet, path: "/v0/persons/{person_id}/characters", handler: s.getPersonCharacters,
+			method: http.MethodGet, path: "/v0/persons/{person_id}/characters", handler: s.getPersonCharacters, cached: true,
 			doc: operation{
 				id: "getRelatedCharactersByPersonId", tag: tagPerson, summary: "获取人物配音或扮演的角色",
 				request: personPath{},

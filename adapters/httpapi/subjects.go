@@ -30,6 +30,7 @@ func (s *server) getSubject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 's', in.SubjectID)
 	d, err := s.subjects.Get(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
@@ -50,6 +51,7 @@ func (s *server) getSubjectImage(w http.ResponseWriter, r *http.Request) error {
 	if in.subjectPath, err = parseSubjectPath(r); err != nil {
 		return err
 	}
+	dependsOn(r, 's', in.SubjectID)
 	sub, err := s.subjects.Image(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
@@ -70,6 +72,7 @@ func (s *server) getSubjectPersons(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 's', in.SubjectID)
 	sub, staff, err := s.subjects.PersonsOf(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
@@ -77,6 +80,7 @@ func (s *server) getSubjectPersons(w http.ResponseWriter, r *http.Request) error
 	out := make([]RelatedPerson, len(staff))
 	for i, sp := range staff {
 		p := sp.Person
+		dependsOn(r, 'p', p.ID)
 		out[i] = RelatedPerson{
 			ID: p.ID, Name: p.Name, Type: p.Type, Career: p.Career.Names(),
 			Images: personImages(p.Image), Relation: staffLabel(sub.Type, sp.Credit.Position),
@@ -94,6 +98,7 @@ func (s *server) getSubjectCharacters(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 's', in.SubjectID)
 	sub, chars, err := s.subjects.CharactersOf(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
@@ -101,6 +106,10 @@ func (s *server) getSubjectCharacters(w http.ResponseWriter, r *http.Request) er
 	out := make([]RelatedCharacter, len(chars))
 	for i, sc := range chars {
 		c := sc.Character
+		dependsOn(r, 'c', c.ID)
+		for _, a := range sc.Actors {
+			dependsOn(r, 'p', a.ID)
+		}
 		out[i] = RelatedCharacter{
 			ID: c.ID, Name: c.Name, Type: c.Role, Summary: c.Summary, Images: personImages(c.Image),
 			Relation: characterRoleLabel(sc.Appearance.Type), Actors: actors(sc.Actors),
@@ -128,6 +137,7 @@ func (s *server) getSubjectRelations(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	dependsOn(r, 's', in.SubjectID)
 	subj, related, err := s.subjects.Related(r.Context(), viewer(r), in.SubjectID)
 	if err != nil {
 		return err
@@ -135,6 +145,7 @@ func (s *server) getSubjectRelations(w http.ResponseWriter, r *http.Request) err
 	out := make([]SubjectRelation, len(related))
 	for i, rs := range related {
 		sub := rs.Subject
+		dependsOn(r, 's', sub.ID)
 		out[i] = SubjectRelation{
 			ID: sub.ID, Type: sub.Type, Name: sub.Name, NameCN: sub.NameCN, Images: subjectImages(sub.Image),
 			Relation: relationLabel(sub.Type, rs.Relation.RelationType),

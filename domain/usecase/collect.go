@@ -18,6 +18,7 @@ type Collect struct {
 	Persons    ports.PersonRepository
 	UoW        ports.UnitOfWork
 	Timeline   ports.TimelinePublisher // optional
+	Changes    ports.ChangeNotifier    // optional: told after each commit that changed a target
 	Clock      ports.Clock             // optional
 }
 
@@ -102,10 +103,26 @@ func (c *Collect) Add(ctx context.Context, viewer auth.Auth, cat mono.Category, 
 		}
 		return wrap("add "+cat.Noun()+" collect failed", err)
 	}
-	if added && c.Timeline != nil {
-		c.publish(ctx, viewer.UserID, cat, id, name, now)
+	if added {
+		c.changed(ctx, viewer.UserID, cat, id)
+		if c.Timeline != nil {
+			c.publish(ctx, viewer.UserID, cat, id, name, now)
+		}
 	}
 	return nil
+}
+
+// changed tells the notifier that a committed collect or uncollect changed the target (its
+// collect count) and what belongs to the user (its collections).
+func (c *Collect) changed(ctx context.Context, uid uint32, cat mono.Category, id uint32) {
+	if c.Changes == nil {
+		return
+	}
+	target := ports.EntityCharacter
+	if cat == mono.Person {
+		target = ports.EntityPerson
+	}
+	c.Changes.Changed(context.WithoutCancel(ctx), ports.Change{Entity: target, ID: id}, ports.Change{Entity: ports.EntityUser, ID: uid})
 }
 
 func (c *Collect) publish(ctx context.Context, uid uint32, cat mono.Category, id uint32, name string, now time.Time) {
@@ -158,5 +175,6 @@ func (c *Collect) Remove(ctx context.Context, viewer auth.Auth, cat mono.Categor
 		}
 		return wrap("remove "+cat.Noun()+" collect failed", err)
 	}
+	c.changed(ctx, viewer.UserID, cat, id)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/bangumi/chii/adapters/httpapi"
 	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/contracttests/testenv"
@@ -28,7 +29,8 @@ type testAPI struct {
 }
 
 type apiOptions struct {
-	// noCache composes the use cases without a cache, so that every request reaches MySQL.
+	// noCache composes the use cases without a cache and the API without its response cache,
+	// so that every request reaches MySQL.
 	noCache bool
 }
 
@@ -69,6 +71,10 @@ func startAPI(tb testing.TB, o apiOptions) *testAPI {
 func composeAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher, logger *slog.Logger) http.Handler {
 	a := server.MySQLAdapters(db)
 	a.Cache = cache
+	if cache != nil {
+		// The server's rendered-answer cache, in-process: the replay's writes must evict it.
+		a.Responses = httpapi.NewResponseCache(httpapi.ResponseCacheOptions{Logger: logger})
+	}
 	a.Timeline = timeline
 	// bangumi's defaults: 3000 requests per 10 minutes, then a one-hour ban.
 	a.RateLimiter = inmem.NewRateLimiter(10*time.Minute, 3000, time.Hour, nil)

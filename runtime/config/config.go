@@ -62,6 +62,9 @@ type Config struct {
 
 	RateLimit RateLimit
 
+	// ResponseCache sizes the server's cache of rendered answers.
+	ResponseCache ResponseCache
+
 	// TimelineTopic is the Kafka topic timeline messages are published to and consumed from.
 	TimelineTopic string
 }
@@ -94,6 +97,14 @@ type Log struct {
 	Level  slog.Level
 }
 
+// ResponseCache holds the settings of the cache of rendered answers: the in-process tier's
+// byte bound and lifetime, and the lifetime of the shared (Redis) tier.
+type ResponseCache struct {
+	MaxBytes  int
+	LocalTTL  time.Duration
+	SharedTTL time.Duration
+}
+
 // RateLimit holds the API rate-limit settings.
 type RateLimit struct {
 	Window   time.Duration
@@ -112,6 +123,9 @@ const (
 	DefaultRateLimitCount       = 3000
 	DefaultRateLimitLongTime    = time.Hour
 	DefaultTimelineTopic        = "timeline"
+	DefaultCacheMaxBytes        = 64 << 20
+	DefaultCacheLocalTTL        = 10 * time.Minute
+	DefaultCacheSharedTTL       = time.Hour
 	DefaultCanalGroupID         = "go-canal"
 	DefaultTimelineGroupID      = "go-timeline"
 )
@@ -219,6 +233,11 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 		Window:   l.duration(DefaultRateLimitWindow, true, "CHII_RATE_LIMIT_WINDOW", "RATE_LIMIT_WINDOW"),
 		Count:    l.integer(DefaultRateLimitCount, 1, "CHII_RATE_LIMIT_COUNT", "RATE_LIMIT_COUNT"),
 		LongTime: l.duration(DefaultRateLimitLongTime, true, "CHII_RATE_LIMIT_LONG_TIME", "RATE_LIMIT_LONG_TIME"),
+	}
+	c.ResponseCache = ResponseCache{
+		MaxBytes:  l.integer(DefaultCacheMaxBytes, 1<<20, "CHII_CACHE_MAX_BYTES"),
+		LocalTTL:  l.duration(DefaultCacheLocalTTL, false, "CHII_CACHE_LOCAL_TTL"),
+		SharedTTL: l.duration(DefaultCacheSharedTTL, false, "CHII_CACHE_SHARED_TTL"),
 	}
 	c.TimelineTopic = l.str(DefaultTimelineTopic, "CHII_TIMELINE_TOPIC")
 

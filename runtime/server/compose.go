@@ -19,6 +19,7 @@ import (
 	"github.com/bangumi/chii/ports"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/demo"
+	"github.com/bangumi/chii/runtime/internal/backoff"
 	"github.com/bangumi/chii/runtime/internal/deps"
 )
 
@@ -38,6 +39,8 @@ type Adapters struct {
 	Cache       ports.Cache
 	RateLimiter ports.RateLimiter
 	Timeline    ports.TimelinePublisher
+	// Responses keeps rendered answers; nil renders every request.
+	Responses *httpapi.ResponseCache
 }
 
 // MySQLAdapters returns the repositories and unit of work on bangumi's MySQL database.
@@ -78,11 +81,19 @@ type APIOptions struct {
 	Metrics         *httpapi.Metrics
 }
 
-// NewAPI composes the use cases on a and returns the /v0 handler.
+// NewAPI composes the use cases on a and returns the /v0 handler. With a response cache the
+// subject use case keeps no cache of its own: the rendered answers are the cache, and only
+// they follow invalidations.
 func NewAPI(a Adapters, o APIOptions) http.Handler {
+	subjectCache := a.Cache
+	var changes ports.ChangeNotifier
+	if a.Responses != nil {
+		subjectCache = nil
+		changes = a.Responses
+	}
 	return httpapi.New(httpapi.Deps{
 		Subjects: &usecase.Subjects{
-			Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links, Cache: a.Cache,
+			Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links, Cache: subjectCache,
 		},
 		Characters: &usecase.Characters{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
 		Persons:    &usecase.Persons{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
@@ -91,8 +102,9 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 			Collections: a.SubjectCollections, Monos: a.MonoCollects,
 		},
 		Collect: &usecase.Collect{
-			Characters: a.Characters, Persons: a.Persons, UoW: a.UnitOfWork, Timeline: a.Timeline,
+			Characters: a.Characters, Persons: a.Persons, UoW: a.UnitOfWork, Timeline: a.Timeline, Changes: changes,
 		},
+		Responses:       a.Responses,
 		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
 		RateLimiter:     a.RateLimiter,
 		RateLimitPrefix: o.RateLimitPrefix,
@@ -100,6 +112,24 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Version:         o.Version,
 		Metrics:         o.Metrics,
 	})
+}
+
+// followInvalidations keeps the response cache subscribed to the invalidations of the shared
+// tier until ctx ends, retrying with backoff while Redis cannot be reached (meanwhile the
+// in-process answers are bounded by their TTL).
+func followInvalidations(ctx context.Context, rc *httpapi.ResponseCache, logger *slog.Logger) {
+	var b backoff.Backoff
+	for {
+		err := rc.Run(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		delay := b.Next()
+		logger.Warn("response cache: cannot follow invalidations, retrying", "err", err.Error(), "retry_in", delay.String())
+		if !backoff.Sleep(ctx, delay) {
+			return
+		}
+	}
 }
 
 // Version is the build's version: the main module's version, or its VCS revision, or "dev".
@@ -125,7 +155,7 @@ func Version() string {
 // are process-local. Kafka brokers, when configured, receive timeline messages.
 // The returned func releases what buildAPI opened; /healthz and /readyz are mounted in
 // front of the handler by Run.
-func buildAPI(_ context.Context, cfg config.Config, d *deps.Deps, logger *slog.Logger) (http.Handler, func(), error) {
+func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog.Logger) (http.Handler, func(), error) {
 	version := Version()
 	var a Adapters
 	if d.MySQL != nil {
@@ -136,13 +166,21 @@ func buildAPI(_ context.Context, cfg config.Config, d *deps.Deps, logger *slog.L
 		a = MemoryAdapters(store)
 	}
 
+	rc := httpapi.ResponseCacheOptions{
+		MaxBytes: uint64(cfg.ResponseCache.MaxBytes), LocalTTL: cfg.ResponseCache.LocalTTL,
+		SharedTTL: cfg.ResponseCache.SharedTTL, Logger: logger,
+	}
 	if d.Redis != nil {
 		a.Cache = rediscache.NewCache(d.Redis, "chii:"+version+":")
 		a.RateLimiter = rediscache.NewRateLimiter(d.Redis, "", cfg.RateLimit.Window, cfg.RateLimit.Count, cfg.RateLimit.LongTime)
+		rc.Shared = rediscache.NewTaggedStore(d.Redis, "chii:"+version+":")
 	} else {
 		a.Cache = inmem.NewCache(nil)
 		a.RateLimiter = inmem.NewRateLimiter(cfg.RateLimit.Window, cfg.RateLimit.Count, cfg.RateLimit.LongTime, nil)
 	}
+
+	a.Responses = httpapi.NewResponseCache(rc)
+	go followInvalidations(ctx, a.Responses, logger)
 
 	cleanup := func() {}
 	switch {
