@@ -6,7 +6,7 @@ SHELL := bash
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: run build test lint imports bench
+.PHONY: run build test lint imports bench bench-http bench-crawl
 
 run: ## start the API in demo mode on 127.0.0.1:3000 (no external service)
 	$(GO) run ./runtime/cmd/chii server
@@ -30,3 +30,16 @@ test: lint ## lint, then every test with -race; ends with "N passed, N failed, N
 
 bench: ## every benchmark, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-http / bench-crawl: MariaDB (CHII_TEST_MYSQL_DSN, default root@127.0.0.1:3306) and Redis
+# (CHII_TEST_REDIS_URL) must run. Empty variables take runtime/cmd/benchhttp's defaults (-h lists them).
+BENCH_FLAGS = $(strip -go '$(GO)' $(if $(PATHS),-paths '$(PATHS)') $(if $(SECONDS),-seconds $(SECONDS)) \
+	$(if $(CONNECTIONS),-connections $(CONNECTIONS)) $(if $(ROUNDS),-rounds $(ROUNDS)) \
+	$(if $(SUBJECTS),-subjects $(SUBJECTS)) $(if $(WORKERS),-workers $(WORKERS)) \
+	$(if $(REQUESTS),-requests $(REQUESTS)) $(if $(DURATION),-duration $(DURATION)))
+
+bench-http: ## chii on MySQL (dev dataset, db chii_bench) + Redis: share of the HTTP ceiling per endpoint (PATHS, SECONDS, CONNECTIONS, ROUNDS)
+	$(GO) run ./runtime/cmd/benchhttp $(BENCH_FLAGS)
+
+bench-crawl: ## cold crawl of distinct ids on a 200k-subject clone (db chii_crawl): req/s, p50/p99, non-2xx, peak RSS (WORKERS, REQUESTS, DURATION, SUBJECTS)
+	$(GO) run ./runtime/cmd/benchhttp -crawl $(BENCH_FLAGS)

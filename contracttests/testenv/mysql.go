@@ -122,6 +122,56 @@ func load(ctx context.Context, tb testing.TB, srv *server, name string, o mysqlO
 	}
 	cfg := srv.cfg.Clone()
 	cfg.DBName = name
+	return loadInto(ctx, cfg, scripts, o)
+}
+
+// LoadDevEnv loads the bangumi schema into the database named by dsn (which
+// must exist and should be empty: the schema drops and recreates its
+// tables), then the options' dev-env data set (WithData) and SQL files
+// (WithSQLFiles), exactly as MySQL does for a test, but without a
+// testing.TB: for programs such as runtime/cmd/benchhttp. sharedDir is the
+// project's shared/ folder; "" finds it as SharedDir does (CHII_SHARED_DIR,
+// else walking up from the working directory). The DSN's session settings
+// are replaced by those of mysqldb.Open.
+func LoadDevEnv(ctx context.Context, dsn, sharedDir string, opts ...MySQLOption) error {
+	var o mysqlOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("testenv: parse DSN: %w", err)
+	}
+	if cfg.DBName == "" {
+		return errors.New("testenv: LoadDevEnv: the DSN names no database")
+	}
+	if sharedDir == "" {
+		if sharedDir, err = FindSharedDir(); err != nil {
+			return err
+		}
+	}
+	scripts, err := readDevEnv(filepath.Join(sharedDir, "reference", "dev-env"))
+	if err != nil {
+		return fmt.Errorf("testenv: dev-env in %s: %w", sharedDir, err)
+	}
+	if err := loadInto(ctx, cfg, scripts, o); err != nil {
+		return fmt.Errorf("testenv: load database %s: %w", cfg.DBName, err)
+	}
+	return nil
+}
+
+// FindSharedDir is SharedDir for programs: the project's shared/ folder
+// (CHII_SHARED_DIR, else found by walking up from the working directory), or
+// an error saying where it looked.
+func FindSharedDir() (string, error) {
+	sharedDir.once.Do(func() { sharedDir.dir, sharedDir.err = findSharedDir() })
+	return sharedDir.dir, sharedDir.err
+}
+
+// loadInto runs the schema, the data set (o.data) and o.files, in this order,
+// on one connection to the database cfg names.
+func loadInto(ctx context.Context, cfg *mysql.Config, scripts devEnv, o mysqlOptions) error {
+	cfg = cfg.Clone()
 	cfg.MultiStatements = true
 	applySession(cfg)
 	connector, err := mysql.NewConnector(cfg)
