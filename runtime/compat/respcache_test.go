@@ -107,4 +107,3 @@ func characterCollects(t *testing.T, r golden.Response) int {
 	}
 	return c.Stat.Collects
 }
-
