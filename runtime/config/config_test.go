@@ -29,6 +29,7 @@ func defaults(p config.Process) config.Config {
 		Log:           config.Log{Format: "json", Level: slog.LevelInfo},
 		ShutdownGrace: 10 * time.Second,
 		RateLimit:     config.RateLimit{Window: 10 * time.Minute, Count: 3000, LongTime: time.Hour},
+		ResponseCache: config.ResponseCache{MaxBytes: 64 << 20, LocalTTL: 10 * time.Minute, SharedTTL: time.Hour},
 		TimelineTopic: "timeline",
 	}
 	switch p {
@@ -70,6 +71,9 @@ func TestLoad_Valid(t *testing.T) {
 				"CHII_RATE_LIMIT_COUNT":        "10",
 				"CHII_RATE_LIMIT_LONG_TIME":    "2h",
 				"CHII_TIMELINE_TOPIC":          "tl",
+				"CHII_CACHE_MAX_BYTES":         "2097152",
+				"CHII_CACHE_LOCAL_TTL":         "1m",
+				"CHII_CACHE_SHARED_TTL":        "2h",
 			},
 			modify: func(c *config.Config) {
 				c.HTTPAddr = "0.0.0.0:8080"
@@ -81,6 +85,7 @@ func TestLoad_Valid(t *testing.T) {
 				c.ShutdownGrace = 3 * time.Second
 				c.RateLimit = config.RateLimit{Window: 5 * time.Minute, Count: 10, LongTime: 2 * time.Hour}
 				c.TimelineTopic = "tl"
+				c.ResponseCache = config.ResponseCache{MaxBytes: 2 << 20, LocalTTL: time.Minute, SharedTTL: 2 * time.Hour}
 			},
 		},
 		{
