@@ -32,11 +32,12 @@ bench: ## every benchmark, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # bench-http / bench-crawl: MariaDB (CHII_TEST_MYSQL_DSN, default root@127.0.0.1:3306) and Redis
-# (CHII_TEST_REDIS_URL) must run. Empty variables take runtime/cmd/benchhttp's defaults (-h lists them).
+# (CHII_TEST_REDIS_URL) must run. Empty variables take runtime/cmd/benchhttp's defaults (-h lists them);
+# RELOAD=1 reloads the database even when its marker says it is up to date.
 BENCH_FLAGS = $(strip -go '$(GO)' $(if $(PATHS),-paths '$(PATHS)') $(if $(SECONDS),-seconds $(SECONDS)) \
 	$(if $(CONNECTIONS),-connections $(CONNECTIONS)) $(if $(ROUNDS),-rounds $(ROUNDS)) \
 	$(if $(SUBJECTS),-subjects $(SUBJECTS)) $(if $(WORKERS),-workers $(WORKERS)) \
-	$(if $(REQUESTS),-requests $(REQUESTS)) $(if $(DURATION),-duration $(DURATION)))
+	$(if $(REQUESTS),-requests $(REQUESTS)) $(if $(DURATION),-duration $(DURATION)) $(if $(RELOAD),-reload))
 
 bench-http: ## chii on MySQL (dev dataset, db chii_bench) + Redis: share of the HTTP ceiling per endpoint (PATHS, SECONDS, CONNECTIONS, ROUNDS)
 	$(GO) run ./runtime/cmd/benchhttp $(BENCH_FLAGS)

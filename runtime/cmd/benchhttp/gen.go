@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,6 +25,7 @@ const (
 	maxCrawlSubjects = 10_000_000 // the exact bound depends on the dataset; generate checks it
 	genTimeout       = 15 * time.Minute
 	batchRows        = 20_000 // rows per INSERT ... SELECT
+	genWorkers       = 2      // connections copying tables at the same time
 	crawlProcedure   = "crawl/1"
 )
 
@@ -230,39 +234,8 @@ func generate(ctx context.Context, db *sql.DB, target int, out io.Writer) error 
 			}
 		}
 	}
-	for _, spec := range copySpecs {
-		start := time.Now()
-		cols, err := columns(ctx, conn, spec.table)
-		if err != nil {
-			return err
-		}
-		var src int
-		q := "SELECT COUNT(*) FROM `crawl_src_" + spec.table + "` s"
-		if spec.where != "" {
-			q += " WHERE " + spec.where
-		}
-		if err := conn.QueryRowContext(ctx, q).Scan(&src); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
-		if src == 0 {
-			continue
-		}
-		stmt := copySQL(spec, cols, n)
-		per := max(1, batchRows/src)
-		var rows int64
-		for first := 1; first <= k; first += per {
-			res, err := conn.ExecContext(ctx, stmt, first, min(k, first+per-1))
-			if err != nil {
-				return fmt.Errorf("copying %s (copies %d..%d): %w", spec.table, first, min(k, first+per-1), err)
-			}
-			added, _ := res.RowsAffected()
-			rows += added
-		}
-		what := spec.table
-		if spec.where != "" {
-			what += " where " + strings.TrimPrefix(spec.where, "s.")
-		}
-		fmt.Fprintf(out, "  %-50s +%8d rows in %s\n", what, rows, time.Since(start).Round(100*time.Millisecond))
+	if err := copyAll(ctx, db, conn, n, k, out); err != nil {
+		return err
 	}
 	start := time.Now()
 	for _, t := range tables {
@@ -281,6 +254,108 @@ func generate(ctx context.Context, db *sql.DB, target int, out io.Writer) error 
 		drop = append(drop, "crawl_src_"+t)
 	}
 	return exec("DROP TABLE `" + strings.Join(drop, "`, `") + "`")
+}
+
+// copyAll runs the copySpecs on genWorkers connections, the costliest first
+// (by the rows of their source table: the link tables, with many narrow rows
+// and several indexes, take longer than the wide entity tables).
+func copyAll(ctx context.Context, db *sql.DB, conn *sql.Conn, n map[string]int, k int, out io.Writer) error {
+	cost := map[string]int64{}
+	for _, spec := range copySpecs {
+		q := "SELECT COUNT(*) FROM `crawl_src_" + spec.table + "`"
+		var c int64
+		if err := conn.QueryRowContext(ctx, q).Scan(&c); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		cost[spec.table] = c
+	}
+	order := slices.Clone(copySpecs)
+	slices.SortStableFunc(order, func(a, b copySpec) int { return cmp.Compare(cost[b.table], cost[a.table]) })
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan copySpec)
+	errs := make(chan error, genWorkers)
+	var mu sync.Mutex // out
+	var wg sync.WaitGroup
+	for range genWorkers {
+		wg.Go(func() {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				errs <- err
+				cancel()
+				return
+			}
+			defer c.Close()
+			for spec := range jobs {
+				start := time.Now()
+				added, err := copyOne(ctx, c, spec, n, k)
+				if err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+				if added < 0 {
+					continue // nothing matches spec.where
+				}
+				what := spec.table
+				if spec.where != "" {
+					what += " where " + strings.TrimPrefix(spec.where, "s.")
+				}
+				mu.Lock()
+				fmt.Fprintf(out, "  %-50s +%8d rows in %s\n", what, added, time.Since(start).Round(100*time.Millisecond))
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, spec := range order {
+		select {
+		case jobs <- spec:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// copyOne inserts the K copies of spec's rows in batches of about batchRows
+// rows and returns how many rows it added (-1: no source row matches).
+func copyOne(ctx context.Context, conn *sql.Conn, spec copySpec, n map[string]int, k int) (int64, error) {
+	cols, err := columns(ctx, conn, spec.table)
+	if err != nil {
+		return 0, err
+	}
+	var src int
+	q := "SELECT COUNT(*) FROM `crawl_src_" + spec.table + "` s"
+	if spec.where != "" {
+		q += " WHERE " + spec.where
+	}
+	if err := conn.QueryRowContext(ctx, q).Scan(&src); err != nil {
+		return 0, fmt.Errorf("%s: %w", q, err)
+	}
+	if src == 0 {
+		return -1, nil
+	}
+	stmt := copySQL(spec, cols, n)
+	per := max(1, batchRows/src)
+	var rows int64
+	for first := 1; first <= k; first += per {
+		last := min(k, first+per-1)
+		res, err := conn.ExecContext(ctx, stmt, first, last)
+		if err != nil {
+			return rows, fmt.Errorf("copying %s (copies %d..%d): %w", spec.table, first, last, err)
+		}
+		added, _ := res.RowsAffected()
+		rows += added
+	}
+	return rows, nil
 }
 
 func originalIDs(ctx context.Context, conn *sql.Conn, e entity) ([]int, error) {
