@@ -244,7 +244,7 @@ func (r crawlResult) print(out io.Writer, workers int) {
 		row(name, by[i])
 	}
 	row("all", all)
-	fmt.Fprintf(out, "non-2xx: %d — 404 (no such row, or hidden: NSFW, no field row) %d, 3xx (merged) %d, other 4xx %d, 5xx %d; transport errors %d\n",
+	fmt.Fprintf(out, "non-2xx: %d — 404 (hidden: NSFW or banned, or no such row) %d, 3xx (merged) %d, other 4xx %d, 5xx %d; transport errors %d\n",
 		all.n-all.ok-all.errs, all.notFound, all.redirect, all.client4xx, all.server5xx, all.errs)
 	if r.firstErr != nil {
 		fmt.Fprintf(out, "first transport error: %v\n", r.firstErr)
