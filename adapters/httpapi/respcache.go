@@ -54,7 +54,8 @@ type ResponseCache struct {
 	// lastChange is the newest invalidation time: an entry started after it needs no tag check.
 	lastChange atomic.Int64
 
-	stats CacheStats
+	stats     CacheStats
+	peakBytes atomic.Uint64 // the most the in-process tier held after a store
 }
 
 // CacheStats are the counters of a ResponseCache.
@@ -137,6 +138,19 @@ func (c *ResponseCache) Stats() *CacheStats { return &c.stats }
 
 // Bytes is the weight the in-process tier holds now.
 func (c *ResponseCache) Bytes() uint64 { return c.local.WeightedSize() }
+
+// LogValue summarises the cache for a log line: the in-process tier's bytes (now, the peak seen
+// after a store, the bound) and the counters.
+func (c *ResponseCache) LogValue() slog.Value {
+	st := &c.stats
+	return slog.GroupValue(
+		slog.Uint64("bytes", c.Bytes()), slog.Uint64("peak_bytes", c.peakBytes.Load()), slog.Uint64("max_bytes", c.maxBytes),
+		slog.Int("entries", c.local.EstimatedSize()),
+		slog.Uint64("local_hits", st.LocalHits.Load()), slog.Uint64("shared_hits", st.SharedHits.Load()),
+		slog.Uint64("misses", st.Misses.Load()), slog.Uint64("stale", st.Stale.Load()),
+		slog.Uint64("evictions", st.Evictions.Load()), slog.Uint64("shared_errors", st.SharedErrors.Load()),
+	)
+}
 
 // MaxBytes is the in-process tier's bound.
 func (c *ResponseCache) MaxBytes() uint64 { return c.maxBytes }
@@ -427,6 +441,12 @@ func (c *ResponseCache) get(ctx context.Context, key string) *cachedResponse {
 func (c *ResponseCache) keepLocal(key string, e *cachedResponse) {
 	if uint64(e.size()) <= c.maxEntry() {
 		c.local.Set(key, e)
+		for b := c.local.WeightedSize(); ; {
+			peak := c.peakBytes.Load()
+			if b <= peak || c.peakBytes.CompareAndSwap(peak, b) {
+				break
+			}
+		}
 	}
 }
 

@@ -347,6 +347,9 @@ func TestResponseCache_StaysWithinByteBound(t *testing.T) {
 	if rc.Stats().Evictions.Load() == 0 {
 		t.Error("no eviction although the answers exceed the bound")
 	}
+	if p := rc.peakBytes.Load(); p == 0 || p > bound {
+		t.Errorf("peak bytes %d, want a figure within the bound %d", p, bound)
+	}
 }
 
 func newGet(path string) *http.Request {

@@ -132,6 +132,21 @@ func followInvalidations(ctx context.Context, rc *httpapi.ResponseCache, logger 
 	}
 }
 
+// logCacheStats logs the response cache's figures every interval until ctx ends (no metrics
+// endpoint exists yet; the figures are also logged once when the server stops).
+func logCacheStats(ctx context.Context, rc *httpapi.ResponseCache, logger *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			logger.Info("response cache", "cache", rc)
+		}
+	}
+}
+
 // Version is the build's version: the main module's version, or its VCS revision, or "dev".
 func Version() string {
 	info, ok := debug.ReadBuildInfo()
@@ -181,8 +196,10 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 
 	a.Responses = httpapi.NewResponseCache(rc)
 	go followInvalidations(ctx, a.Responses, logger)
+	go logCacheStats(ctx, a.Responses, logger, time.Minute)
 
-	cleanup := func() {}
+	responses := a.Responses
+	cleanup := func() { logger.Info("response cache", "cache", responses) }
 	switch {
 	case len(cfg.Kafka.Brokers) > 0:
 		pub, err := kafkabus.NewTimelinePublisher(kafkabus.WriterOptions{Brokers: cfg.Kafka.Brokers, Topic: cfg.TimelineTopic}, logger)
@@ -191,6 +208,7 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 		}
 		a.Timeline = pub
 		cleanup = func() {
+			logger.Info("response cache", "cache", responses)
 			if err := pub.Close(); err != nil {
 				logger.Warn("closing the timeline publisher", "err", err.Error())
 			}
