@@ -116,7 +116,7 @@ type RateLimit struct {
 const (
 	DefaultHTTPAddr             = "127.0.0.1:3000"
 	DefaultMySQLMaxOpenConns    = 10
-	DefaultMySQLMaxIdleConns    = 5
+	DefaultMySQLMaxIdleConns    = 10 // as many as may be open: a burst does not close and reopen connections
 	DefaultMySQLConnMaxLifetime = time.Hour
 	DefaultShutdownGrace        = 10 * time.Second
 	DefaultRateLimitWindow      = 10 * time.Minute

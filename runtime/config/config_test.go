@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -306,6 +307,27 @@ func TestRedactDSN(t *testing.T) {
 	for in, want := range tests {
 		if got := config.RedactDSN(in); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Variables lists every CHII_ variable config.go reads.
+func TestVariables_ListsEveryVariableRead(t *testing.T) {
+	src, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, v := range config.Variables {
+		listed[v.Name] = true
+	}
+	read := regexp.MustCompile(`"(CHII_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(read) < 10 {
+		t.Fatalf("found %d variable names in config.go: the pattern no longer matches", len(read))
+	}
+	for _, m := range read {
+		if !listed[m[1]] {
+			t.Errorf("config.go reads %s, which config.Variables (chii -h, README) does not list", m[1])
 		}
 	}
 }
