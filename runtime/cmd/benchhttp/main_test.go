@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -161,5 +163,32 @@ func TestServerEnv_DropsWhatChiiReads(t *testing.T) {
 	want := []string{"PATH=/bin", "HOME=/root", "MYSQLX=keep", "CHII_LOG_LEVEL=warn", "CHII_LOG_LEVEL=debug"}
 	if !slices.Equal(got, want) {
 		t.Errorf("serverEnv =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestCacheFigures(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chii.log")
+	log := `{"level":"INFO","msg":"start"}
+{"level":"INFO","msg":"response cache","cache":{"bytes":10,"peak_bytes":20,"max_bytes":100,"entries":1,"evictions":0}}
+not json
+{"level":"INFO","msg":"response cache","cache":{"bytes":50,"peak_bytes":2097152,"max_bytes":1048576,"entries":7,"local_hits":3,"misses":9,"evictions":4}}
+`
+	if err := os.WriteFile(path, []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cacheFigures(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"peak 2.0 MiB OVER its bound 1.0 MiB", "7 entries", "4 evictions", "3 local hits", "9 misses"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cacheFigures() = %q, want it to contain %q", got, want)
+		}
+	}
+	if err := os.WriteFile(path, []byte(`{"msg":"start"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cacheFigures(path); err == nil {
+		t.Error("cacheFigures() of a log without figures: no error")
 	}
 }

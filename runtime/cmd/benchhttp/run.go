@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -126,7 +128,8 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		"CHII_HTTP_ADDR":        "", // set by startServer
 		"CHII_MYSQL_DSN":        my.dsnFor(o.db),
 		"CHII_REDIS_URL":        redisURL,
-		"CHII_LOG_LEVEL":        "warn",
+		"CHII_LOG_LEVEL":        "info", // no line per request; the response cache's figures at stop
+		"CHII_LOG_FORMAT":       "json",
 		"CHII_RATE_LIMIT_COUNT": "1000000000", // the benchmark is one client IP
 		"CHII_SHUTDOWN_GRACE":   "5s",
 	}, o.env)
@@ -184,7 +187,68 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if err := srv.exited(); err != nil {
 		return fmt.Errorf("the server stopped during the benchmark: %w", err)
 	}
+	if err := srv.stop(10 * time.Second); err != nil {
+		return err
+	}
+	if line, err := cacheFigures(logPath); err != nil {
+		fmt.Fprintf(out, "response cache: %v\n", err)
+	} else {
+		fmt.Fprintln(out, line)
+	}
 	return nil
+}
+
+// cacheFigures reads the last "response cache" line the server logged (at stop) and says how
+// full its in-process tier got against its bound.
+func cacheFigures(logPath string) (string, error) {
+	f, err := os.Open(logPath)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	type figures struct {
+		Bytes, PeakBytes, MaxBytes, Evictions, LocalHits, SharedHits, Misses, Stale, SharedErrors uint64
+		Entries                                                                                   int
+	}
+	var last *figures
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Msg   string `json:"msg"`
+			Cache struct {
+				Bytes        uint64 `json:"bytes"`
+				PeakBytes    uint64 `json:"peak_bytes"`
+				MaxBytes     uint64 `json:"max_bytes"`
+				Entries      int    `json:"entries"`
+				LocalHits    uint64 `json:"local_hits"`
+				SharedHits   uint64 `json:"shared_hits"`
+				Misses       uint64 `json:"misses"`
+				Stale        uint64 `json:"stale"`
+				Evictions    uint64 `json:"evictions"`
+				SharedErrors uint64 `json:"shared_errors"`
+			} `json:"cache"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil || line.Msg != "response cache" {
+			continue
+		}
+		c := line.Cache
+		last = &figures{c.Bytes, c.PeakBytes, c.MaxBytes, c.Evictions, c.LocalHits, c.SharedHits, c.Misses, c.Stale, c.SharedErrors, c.Entries}
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	if last == nil {
+		return "", errors.New("the server logged no figures (no \"response cache\" line)")
+	}
+	verdict := "within"
+	if last.PeakBytes > last.MaxBytes {
+		verdict = "OVER"
+	}
+	return fmt.Sprintf("response cache, in-process tier: peak %s %s its bound %s (%d entries, %s at stop, %d evictions); "+
+		"%d local hits, %d shared hits, %d misses, %d stale, %d shared-tier errors",
+		mib(int64(last.PeakBytes)), verdict, mib(int64(last.MaxBytes)), last.Entries, mib(int64(last.Bytes)), last.Evictions,
+		last.LocalHits, last.SharedHits, last.Misses, last.Stale, last.SharedErrors), nil
 }
 
 // moduleRoot returns the folder of github.com/bangumi/chii's go.mod, as seen
