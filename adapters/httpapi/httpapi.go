@@ -159,7 +159,7 @@ func (s *server) rendered(rt route) http.HandlerFunc {
 		}
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := keyFor(r, viewer(r), s.clock.Now(), false)
+		key := keyFor(r, viewer(r), s.clock.Now())
 		e := s.responses.get(r.Context(), key)
 		if e == nil {
 			e = s.responses.load(r, key, render)

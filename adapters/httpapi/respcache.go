@@ -375,15 +375,12 @@ func unmarshalEntry(data []byte) (*cachedResponse, error) {
 	return e, nil
 }
 
-// keyFor is the cache key of r: the viewer part, the path and the raw query. perUser routes
-// key a logged-in viewer by its id; the others by its class.
-func keyFor(r *http.Request, v auth.Auth, now time.Time, perUser bool) string {
+// keyFor is the cache key of r: the viewer's class, the path and the raw query.
+func keyFor(r *http.Request, v auth.Auth, now time.Time) string {
 	var who string
 	switch {
 	case !v.LoggedIn():
 		who = "a"
-	case perUser:
-		who = tag('u', v.UserID)
 	case v.AllowNSFW(now):
 		who = "n"
 	default:
@@ -401,15 +398,25 @@ func keyFor(r *http.Request, v auth.Auth, now time.Time, perUser bool) string {
 	return b.String()
 }
 
-// get finds a fresh entry in the in-process tier, then in the shared one.
-func (c *ResponseCache) get(ctx context.Context, key string) *cachedResponse {
-	if e, ok := c.local.GetIfPresent(key); ok {
-		if c.fresh(e) {
-			c.stats.LocalHits.Add(1)
-			return e
-		}
+// getLocal finds a fresh entry in the in-process tier.
+func (c *ResponseCache) getLocal(key string) *cachedResponse {
+	e, ok := c.local.GetIfPresent(key)
+	if !ok {
+		return nil
+	}
+	if !c.fresh(e) {
 		c.stats.Stale.Add(1)
 		c.local.Invalidate(key)
+		return nil
+	}
+	c.stats.LocalHits.Add(1)
+	return e
+}
+
+// get finds a fresh entry in the in-process tier, then in the shared one.
+func (c *ResponseCache) get(ctx context.Context, key string) *cachedResponse {
+	if e := c.getLocal(key); e != nil {
+		return e
 	}
 	if c.shared == nil {
 		return nil
@@ -487,8 +494,9 @@ func (c *ResponseCache) load(r *http.Request, key string, render func(w http.Res
 			defer cancel()
 		}
 		r := r.WithContext(ctx)
-		if e := c.get(r.Context(), key); e != nil {
-			return e, nil // filled while this request waited for its turn
+		// Filled while this request waited for its turn? (The shared tier was asked just before.)
+		if e := c.getLocal(key); e != nil {
+			return e, nil
 		}
 		c.stats.Misses.Add(1)
 		started := c.now().UnixNano()
