@@ -31,13 +31,13 @@ const (
 type ErrorDetail struct {
 	Title       string        `json:"title" required:"true" description:"Reason phrase of the HTTP status" example:"Not Found"`
 	Description string        `json:"description" required:"true" description:"What went wrong, for humans" example:"resource can't be found in the database or has been removed"`
-	RequestID   string        `json:"request_id,omitempty" description:"Value of the request's Cf-Ray header, when it was sent" example:"8a1b2c3d4e5f-NRT"`
+	RequestID   string        `json:"request_id,omitempty" description:"Value of the request's Cf-Ray header, when it was sent; always present on a 500, where it is the id the server logged the error under" example:"8a1b2c3d4e5f-NRT"`
 	Details     *ErrorRequest `json:"details,omitempty" description:"The request that failed (absent on 429)"`
 }
 
 // ErrorRequest describes the request an error answers.
 type ErrorRequest struct {
-	Error       string `json:"error,omitempty" description:"Internal error text, only on 500 responses" example:"Not Found"`
+	Error       string `json:"error,omitempty" description:"Why a request body could not be decoded; never the text of an internal error (D13)" example:"unexpected EOF"`
 	Path        string `json:"path" required:"true" description:"Request path" example:"/v0/subjects/9999999"`
 	Method      string `json:"method" required:"true" description:"Request method" example:"GET"`
 	QueryString string `json:"query_string,omitempty" description:"Raw query string, absent when empty" example:"type=bad"`
@@ -86,13 +86,12 @@ func statusOf(err error) (status int, msg string, ok bool) {
 
 // errorBody builds the error body of status for request r. The method is the routed one, so
 // a HEAD request gets the headers (Content-Length included) of its GET.
-func errorBody(r *http.Request, status int, msg, internal string) ErrorDetail {
+func errorBody(r *http.Request, status int, msg string) ErrorDetail {
 	return ErrorDetail{
 		Title:       http.StatusText(status),
 		Description: msg,
 		RequestID:   r.Header.Get(headerCfRay),
 		Details: &ErrorRequest{
-			Error:       internal,
 			Path:        r.URL.Path,
 			Method:      r.Method,
 			QueryString: r.URL.RawQuery,
@@ -102,7 +101,15 @@ func errorBody(r *http.Request, status int, msg, internal string) ErrorDetail {
 
 // writeStatusError answers with an error body of a known status and message.
 func writeStatusError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	writeJSON(w, status, errorBody(r, status, msg, ""))
+	writeJSON(w, status, errorBody(r, status, msg))
+}
+
+// writeInternalError answers 500 with the id the error was logged under and never its text
+// (decision D13): a client quotes the id, an operator finds the log line.
+func writeInternalError(w http.ResponseWriter, r *http.Request) {
+	body := errorBody(r, http.StatusInternalServerError, msgInternal)
+	body.RequestID = requestID(r)
+	writeJSON(w, http.StatusInternalServerError, body)
 }
 
 // writeError answers err. A request whose client went away gets an empty 204; an unexpected
@@ -125,7 +132,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		slog.String("query", r.URL.RawQuery),
 		slog.String("error", err.Error()),
 	)
-	writeJSON(w, status, errorBody(r, status, msg, err.Error()))
+	writeInternalError(w, r)
 }
 
 // notFound is the catch-all answer for unknown paths and methods.

@@ -88,10 +88,7 @@ func TestWriteError_Unexpected(t *testing.T) {
 	w := api.get(t, "/v0/subjects/1?x=1", "Cf-Ray", "ray-500")
 	want := ErrorDetail{
 		Title: "Internal Server Error", Description: "Unexpected Internal Server Error", RequestID: "ray-500",
-		Details: &ErrorRequest{
-			Error: "load subject: dial tcp 127.0.0.1:3306: connection refused",
-			Path:  "/v0/subjects/1", Method: "GET", QueryString: "x=1",
-		},
+		Details: &ErrorRequest{Path: "/v0/subjects/1", Method: "GET", QueryString: "x=1"}, // D13: no internal text
 	}
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status = %d, want 500", w.Code)
@@ -109,10 +106,17 @@ func TestWriteError_Unexpected(t *testing.T) {
 	if got := api.metrics.InternalErrors.Load(); got != 1 {
 		t.Errorf("InternalErrors = %d, want 1", got)
 	}
-	// Without Cf-Ray the log still carries a (generated) request id.
-	api.get(t, "/v0/subjects/1")
-	if !regexp.MustCompile(`"request_id":"[0-9a-f-]{36}"`).MatchString(api.logs.String()) {
-		t.Errorf("no generated request id in the log:\n%s", api.logs.String())
+	// Without Cf-Ray the body carries the generated id the error was logged under (D13).
+	w = api.get(t, "/v0/subjects/1")
+	id := decodeError(t, w.Body.Bytes()).RequestID
+	if !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(id) {
+		t.Fatalf("500 body request_id = %q, want a generated UUID", id)
+	}
+	if !strings.Contains(api.logs.String(), `"request_id":"`+id+`"`) {
+		t.Errorf("no log line under request id %s:\n%s", id, api.logs.String())
+	}
+	if strings.Contains(w.Body.String(), "connection refused") {
+		t.Errorf("the 500 body leaks the internal error: %s", w.Body)
 	}
 }
 
@@ -134,7 +138,7 @@ func TestRecovery(t *testing.T) {
 	w := api.get(t, "/v0/subjects/1", "Cf-Ray", "ray-panic")
 	want := ErrorDetail{
 		Title: "Internal Server Error", Description: "Unexpected Internal Server Error", RequestID: "ray-panic",
-		Details: &ErrorRequest{Error: "boom", Path: "/v0/subjects/1", Method: "GET"},
+		Details: &ErrorRequest{Path: "/v0/subjects/1", Method: "GET"}, // D13: not the panic value
 	}
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status = %d, want 500", w.Code)
@@ -178,8 +182,11 @@ func TestAuthenticate_StoreErrorIs500(t *testing.T) {
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status = %d, want 500", w.Code)
 	}
-	if got := decodeError(t, w.Body.Bytes()).Details.Error; !strings.Contains(got, "redis: i/o timeout") {
-		t.Errorf("details.error = %q", got)
+	if body := decodeError(t, w.Body.Bytes()); body.Details.Error != "" || body.RequestID == "" {
+		t.Errorf("500 body: details.error %q (want none, D13), request_id %q (want one)", body.Details.Error, body.RequestID)
+	}
+	if !strings.Contains(api.logs.String(), "redis: i/o timeout") {
+		t.Errorf("the log lacks the store error:\n%s", api.logs.String())
 	}
 	// Anonymous requests do not touch the token store.
 	if w := api.get(t, "/v0/subjects/1"); w.Code != http.StatusOK {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -163,8 +162,7 @@ func (s *server) recoverPanic(w *recorder, r *http.Request) {
 	if w.started {
 		return // too late for an error body
 	}
-	status := http.StatusInternalServerError
-	writeJSON(w, status, errorBody(r, status, msgInternal, fmt.Sprint(v)))
+	writeInternalError(w, r)
 }
 
 func peerIP(remoteAddr string) string {
