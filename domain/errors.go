@@ -16,6 +16,9 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrForbidden    = errors.New("forbidden")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrUnavailable: a dependency (the database) is down or too slow; the same request may
+	// succeed later. Adapters wrap their connection, timeout and lock-wait errors in it.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Error is an error of a known kind with a message that may be shown to API clients.

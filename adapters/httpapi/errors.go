@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/bangumi/chii/domain"
 )
@@ -23,6 +25,7 @@ const (
 		"https://github.com/bangumi/api/blob/master/docs-raw/user%20agent.md"
 	msgAnimeko = "Animeko version 4.8.1 and earlier contain a bug that causes continuous infinite requests." +
 		"Please update to version 4.8.2 or later to resolve this issue."
+	msgUnavailable      = "a dependency of the server is unavailable or too slow, please retry later"
 	msgRateLimitedTitle = "Too Many Request"
 	msgRateLimited      = "too many request, you have be rate limited"
 )
@@ -112,11 +115,33 @@ func writeInternalError(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusInternalServerError, body)
 }
 
-// writeError answers err. A request whose client went away gets an empty 204; an unexpected
-// error is logged once (with the request id) and answered 500.
+// retryAfter is the Retry-After (seconds) of a 503: long enough not to hammer a dependency
+// that is down, short enough for a lock or a failover to pass.
+const retryAfter = "5"
+
+// unavailable reports whether err means "a dependency is down or too slow": an adapter said
+// so (domain.ErrUnavailable), or the request's own deadline passed while it waited.
+func unavailable(err error, r *http.Request) bool {
+	return errors.Is(err, domain.ErrUnavailable) ||
+		errors.Is(err, context.DeadlineExceeded) && errors.Is(r.Context().Err(), context.DeadlineExceeded)
+}
+
+// writeError answers err. A request whose client went away gets an empty 204; a dependency
+// that is down or too slow gets 503 with Retry-After, logged by the sampler (an outage must
+// not flood the log); an unexpected error is logged once (with the request id) and answered
+// 500 (D13).
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if unavailable(err, r) {
+		s.metrics.Unavailable.Add(1)
+		s.unavailableLog.log(r.Context(), s.log, requestID(r), r.URL.Path, err)
+		w.Header().Set("Retry-After", retryAfter)
+		body := errorBody(r, http.StatusServiceUnavailable, msgUnavailable)
+		body.RequestID = requestID(r)
+		writeJSON(w, http.StatusServiceUnavailable, body)
 		return
 	}
 	status, msg, ok := statusOf(err)
@@ -138,4 +163,35 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // notFound is the catch-all answer for unknown paths and methods.
 func notFound(w http.ResponseWriter, r *http.Request) {
 	writeStatusError(w, r, http.StatusNotFound, msgDefaultNotFound)
+}
+
+// sampledLog logs the first error of a kind, then at most one line per interval with the
+// number of errors it did not log since: an outage of seconds costs a few lines, not one per
+// request.
+type sampledLog struct {
+	interval time.Duration
+	now      func() time.Time
+
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (l *sampledLog) log(ctx context.Context, logger *slog.Logger, requestID, path string, err error) {
+	l.mu.Lock()
+	now := l.now()
+	if !l.last.IsZero() && now.Sub(l.last) < l.interval {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	suppressed := l.suppressed
+	l.last, l.suppressed = now, 0
+	l.mu.Unlock()
+	logger.LogAttrs(ctx, slog.LevelError, "dependency unavailable, answered 503",
+		slog.String("request_id", requestID),
+		slog.String("path", path),
+		slog.Int("not_logged_since_last", suppressed),
+		slog.String("error", err.Error()),
+	)
 }

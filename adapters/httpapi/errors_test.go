@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -204,5 +205,61 @@ func TestNew_Defaults(t *testing.T) {
 		if w.Code != tt.status {
 			t.Errorf("GET %s = %d, want %d", tt.path, w.Code, tt.status)
 		}
+	}
+}
+
+func TestWriteError_UnavailableIs503(t *testing.T) {
+	down := fmt.Errorf("%w: dial tcp 127.0.0.1:3306: connection refused", domain.ErrUnavailable)
+	api := newTestAPI(t, withFaultySubjects(faultySubjects{err: down}))
+	for i := range 50 {
+		w := api.get(t, "/v0/subjects/1", "Cf-Ray", "ray-"+itoa(i))
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != retryAfter {
+			t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After %s", w.Code, w.Header().Get("Retry-After"), retryAfter)
+		}
+		body := decodeError(t, w.Body.Bytes())
+		if body.Description != msgUnavailable || body.RequestID != "ray-"+itoa(i) || strings.Contains(w.Body.String(), "refused") {
+			t.Fatalf("503 body %s", w.Body)
+		}
+	}
+	if got := api.metrics.Unavailable.Load(); got != 50 {
+		t.Errorf("Unavailable = %d, want 50", got)
+	}
+	if got := api.metrics.InternalErrors.Load(); got != 0 {
+		t.Errorf("InternalErrors = %d, want 0: an outage is not a server bug", got)
+	}
+	// The clock is fixed: 50 failures in one instant are one log line.
+	if n := strings.Count(api.logs.String(), "dependency unavailable"); n != 1 {
+		t.Errorf("logged %d lines for 50 failures within the sampling interval, want 1", n)
+	}
+}
+
+func TestSampledLog(t *testing.T) {
+	now := time.Unix(0, 0)
+	var buf syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	l := &sampledLog{interval: 10 * time.Second, now: func() time.Time { return now }}
+	for i := range 25 { // 25 errors over 25 s: logged at 0 s, 10 s, 20 s
+		l.log(context.Background(), logger, "id", "/p", errors.New("down"))
+		now = now.Add(time.Second)
+		_ = i
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3:\n%s", len(lines), buf.String())
+	}
+	for i, want := range []string{`"not_logged_since_last":0`, `"not_logged_since_last":9`, `"not_logged_since_last":9`} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d = %s, want %s", i, lines[i], want)
+		}
+	}
+}
+
+func TestWriteError_RequestDeadlineIs503(t *testing.T) {
+	api := newTestAPI(t, withFaultySubjects(faultySubjects{}))
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	w := api.do(t, request{path: "/v0/subjects/1", ctx: ctx})
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("a request past its deadline = %d (Retry-After %q), want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
 	}
 }

@@ -53,6 +53,8 @@ type Metrics struct {
 	InternalErrors atomic.Uint64
 	// Panics counts handler panics (answered 500).
 	Panics atomic.Uint64
+	// Unavailable counts 503 answers: a dependency down or too slow.
+	Unavailable atomic.Uint64
 }
 
 type server struct {
@@ -71,6 +73,7 @@ type server struct {
 	version         string
 	metrics         *Metrics
 	openapi         []byte
+	unavailableLog  *sampledLog
 }
 
 type systemClock struct{}
@@ -106,6 +109,7 @@ func New(d Deps) http.Handler {
 	if s.metrics == nil {
 		s.metrics = &Metrics{}
 	}
+	s.unavailableLog = &sampledLog{interval: 10 * time.Second, now: s.clock.Now}
 	routes := s.routes()
 	doc, err := openAPIDocument(routes)
 	if err != nil {

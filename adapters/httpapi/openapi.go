@@ -210,6 +210,7 @@ func errorResponses(rt route) []errorResponse {
 			errorResponse{http.StatusUnauthorized, "Authorization 头格式错误，或 access token 无效、已过期",
 				"access token has been expired or doesn't exist"},
 			errorResponse{http.StatusTooManyRequests, "请求过于频繁（此时没有 details）", msgRateLimited},
+			errorResponse{http.StatusServiceUnavailable, "数据库等依赖不可用或过慢，请按 Retry-After 稍后重试", msgUnavailable},
 		)
 	}
 	for _, e := range common {

@@ -270,6 +270,7 @@ type cachedResponse struct {
 	cacheControl string
 	location     string
 	etag         string // strong ETag of a 200 answer, "" otherwise
+	retryAfter   string // Retry-After of a 503 (never kept, so not marshalled)
 	body         []byte
 	tags         []string
 	started      int64 // Unix ns at which its rendering started (before any read)
@@ -539,7 +540,7 @@ func (w *capture) entry(started int64, tags []string) *cachedResponse {
 	e := &cachedResponse{
 		status: w.status, started: started, tags: tags, body: w.body.Bytes(),
 		contentType: w.header.Get("Content-Type"), cacheControl: w.header.Get("Cache-Control"),
-		location: w.header.Get("Location"),
+		location: w.header.Get("Location"), retryAfter: w.header.Get("Retry-After"),
 	}
 	if e.status == 0 {
 		e.status = http.StatusOK
@@ -565,6 +566,9 @@ func (e *cachedResponse) write(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.location != "" {
 		h.Set("Location", e.location)
+	}
+	if e.retryAfter != "" {
+		h.Set("Retry-After", e.retryAfter)
 	}
 	if e.contentType != "" {
 		h.Set("Content-Type", e.contentType)
