@@ -1,10 +1,15 @@
 package rediscache_test
 
 import (
+	"errors"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bangumi/chii/adapters/rediscache"
+	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestNewClient(t *testing.T) {
@@ -20,4 +25,107 @@ func TestNewClient(t *testing.T) {
 	if _, err := rediscache.NewClient(t.Context(), rediscache.Options{URL: "http://x"}); err == nil {
 		t.Error("NewClient(http://x) = nil error")
 	}
+}
+
+// frozenRedis accepts connections and never answers (a Redis that hangs).
+func frozenRedis(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestNewClient_BreakerSkipsARedisThatHangs(t *testing.T) {
+	var changes []string
+	var mu sync.Mutex
+	c, err := rediscache.NewClient(t.Context(), rediscache.Options{
+		URL: "redis://" + frozenRedis(t) + "/0", DialTimeout: time.Second,
+		Breaker: rediscache.BreakerOptions{Failures: 3, OpenFor: 300 * time.Millisecond, OnChange: func(from, to string) {
+			mu.Lock()
+			defer mu.Unlock()
+			changes = append(changes, from+"→"+to)
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cache := rediscache.NewCache(c, "t:")
+	// Three calls each cost the call timeout, then the breaker opens.
+	for i := range 3 {
+		if _, _, err := cache.Get(t.Context(), "k"); err == nil {
+			t.Fatalf("call %d to a frozen Redis: no error", i)
+		}
+	}
+	// Open: a call fails at once, without waiting for Redis.
+	start := time.Now()
+	for range 100 {
+		if _, _, err := cache.Get(t.Context(), "k"); !errors.Is(err, rediscache.ErrBreakerOpen) {
+			t.Fatalf("call with the breaker open: %v, want ErrBreakerOpen", err)
+		}
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("100 calls with the breaker open took %v, want them refused at once", d)
+	}
+	// After OpenFor one probe goes to Redis (and fails: the breaker opens again).
+	time.Sleep(350 * time.Millisecond)
+	if _, _, err := cache.Get(t.Context(), "k"); err == nil || errors.Is(err, rediscache.ErrBreakerOpen) {
+		t.Errorf("probe after OpenFor: %v, want Redis' own failure", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{"closed→open", "open→half-open", "half-open→open"}, changes); diff != "" {
+		t.Errorf("state changes (-want +got):\n%s", diff)
+	}
+}
+
+func TestNewClient_BreakerClosesWhenRedisAnswers(t *testing.T) {
+	client, prefix := testenv.Redis(t)
+	c, err := rediscache.NewClient(t.Context(), rediscache.Options{
+		URL: "redis://" + client.Options().Addr + "/0", Breaker: rediscache.BreakerOptions{Failures: 1, OpenFor: 50 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cache := rediscache.NewCache(c, prefix)
+	// Misses and error replies are answers: they never open the breaker.
+	for range 10 {
+		if _, ok, err := cache.Get(t.Context(), "absent"); err != nil || ok {
+			t.Fatalf("Get(absent) = %v, %v", ok, err)
+		}
+		if err := c.LPush(t.Context(), prefix+"absent-list", "x").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Incr(t.Context(), prefix+"absent-list").Err(); err == nil {
+			t.Fatal("INCR of a list: no error reply")
+		}
+	}
+	if err := cache.Set(t.Context(), "k", []byte("v"), time.Minute); err != nil {
+		t.Fatalf("Set after error replies: %v (the breaker opened on an answer)", err)
+	}
+	_ = c.Del(t.Context(), prefix+"absent-list", prefix+"k")
 }
