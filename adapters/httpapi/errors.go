@@ -137,7 +137,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if unavailable(err, r) {
 		s.metrics.Unavailable.Add(1)
-		s.unavailableLog.log(r.Context(), s.log, requestID(r), r.URL.Path, err)
+		s.unavailableLog.log(r.Context(), s.log, slog.String("request_id", requestID(r)),
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		w.Header().Set("Retry-After", retryAfter)
 		body := errorBody(r, http.StatusServiceUnavailable, msgUnavailable)
 		body.RequestID = requestID(r)
@@ -165,19 +166,27 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	writeStatusError(w, r, http.StatusNotFound, msgDefaultNotFound)
 }
 
-// sampledLog logs the first error of a kind, then at most one line per interval with the
-// number of errors it did not log since: an outage of seconds costs a few lines, not one per
+// sampledLog logs the first event of a kind, then at most one line per interval with the
+// number of events it did not log since: an outage of seconds costs a few lines, not one per
 // request.
 type sampledLog struct {
 	interval time.Duration
 	now      func() time.Time
+	level    slog.Level
+	msg      string
 
 	mu         sync.Mutex
 	last       time.Time
 	suppressed int
 }
 
-func (l *sampledLog) log(ctx context.Context, logger *slog.Logger, requestID, path string, err error) {
+func newSampledLog(level slog.Level, msg string, now func() time.Time) *sampledLog {
+	return &sampledLog{interval: 10 * time.Second, now: now, level: level, msg: msg}
+}
+
+// log logs attrs (and the count of events not logged since the last line) unless a line was
+// logged less than the interval ago.
+func (l *sampledLog) log(ctx context.Context, logger *slog.Logger, attrs ...slog.Attr) {
 	l.mu.Lock()
 	now := l.now()
 	if !l.last.IsZero() && now.Sub(l.last) < l.interval {
@@ -188,10 +197,5 @@ func (l *sampledLog) log(ctx context.Context, logger *slog.Logger, requestID, pa
 	suppressed := l.suppressed
 	l.last, l.suppressed = now, 0
 	l.mu.Unlock()
-	logger.LogAttrs(ctx, slog.LevelError, "dependency unavailable, answered 503",
-		slog.String("request_id", requestID),
-		slog.String("path", path),
-		slog.Int("not_logged_since_last", suppressed),
-		slog.String("error", err.Error()),
-	)
+	logger.LogAttrs(ctx, l.level, l.msg, append(attrs, slog.Int("not_logged_since_last", suppressed))...)
 }

@@ -237,9 +237,9 @@ func TestSampledLog(t *testing.T) {
 	now := time.Unix(0, 0)
 	var buf syncBuffer
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
-	l := &sampledLog{interval: 10 * time.Second, now: func() time.Time { return now }}
+	l := newSampledLog(slog.LevelError, "down", func() time.Time { return now })
 	for i := range 25 { // 25 errors over 25 s: logged at 0 s, 10 s, 20 s
-		l.log(context.Background(), logger, "id", "/p", errors.New("down"))
+		l.log(context.Background(), logger, slog.String("path", "/p"))
 		now = now.Add(time.Second)
 		_ = i
 	}

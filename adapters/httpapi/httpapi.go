@@ -74,6 +74,7 @@ type server struct {
 	metrics         *Metrics
 	openapi         []byte
 	unavailableLog  *sampledLog
+	limiterLog      *sampledLog
 }
 
 type systemClock struct{}
@@ -109,7 +110,8 @@ func New(d Deps) http.Handler {
 	if s.metrics == nil {
 		s.metrics = &Metrics{}
 	}
-	s.unavailableLog = &sampledLog{interval: 10 * time.Second, now: s.clock.Now}
+	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
+	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
 	routes := s.routes()
 	doc, err := openAPIDocument(routes)
 	if err != nil {

@@ -291,7 +291,7 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 		allowed, err := s.limiter.Allow(r.Context(), key)
 		if err != nil {
 			n := s.metrics.RateLimiterErrors.Add(1)
-			s.log.LogAttrs(r.Context(), slog.LevelWarn, "rate limiter failed, request allowed",
+			s.limiterLog.log(r.Context(), s.log,
 				slog.String("request_id", ri.id),
 				slog.String("key", key),
 				slog.Uint64("rate_limiter_errors_total", n),

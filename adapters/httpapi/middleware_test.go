@@ -275,6 +275,19 @@ func TestRateLimit(t *testing.T) {
 		if !strings.Contains(logs, "redis: connection refused") || !strings.Contains(logs, `"request_id":"ray-limiter"`) {
 			t.Errorf("limiter error not logged with the request id:\n%s", logs)
 		}
+		// An outage is not one line per request: within the sampling interval (the test clock
+		// stands still) further failures are counted, not logged.
+		for range 20 {
+			if w := api.get(t, "/v0/persons/1"); w.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", w.Code)
+			}
+		}
+		if n := strings.Count(api.logs.String(), "rate limiter failed"); n != 1 {
+			t.Errorf("%d log lines for 21 limiter failures within 10 s, want 1", n)
+		}
+		if got := api.metrics.RateLimiterErrors.Load(); got != 21 {
+			t.Errorf("RateLimiterErrors = %d, want 21", got)
+		}
 	})
 }
 

@@ -54,6 +54,7 @@ type ResponseCache struct {
 	// lastChange is the newest invalidation time: an entry started after it needs no tag check.
 	lastChange atomic.Int64
 
+	failLog   *sampledLog // shared-tier failures: one line per interval during an outage
 	stats     CacheStats
 	peakBytes atomic.Uint64 // the most the in-process tier held after a store
 }
@@ -115,6 +116,7 @@ func NewResponseCache(o ResponseCacheOptions) *ResponseCache {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	c.failLog = newSampledLog(slog.LevelWarn, "response cache: shared tier failed, answering without it", c.now)
 	// The library may overshoot its maximum while it evicts; entries are at most maxEntry
 	// bytes, and the headroom keeps the tier within MaxBytes.
 	c.local = otter.Must(&otter.Options[string, *cachedResponse]{
@@ -478,8 +480,7 @@ func (c *ResponseCache) put(ctx context.Context, key string, e *cachedResponse) 
 
 func (c *ResponseCache) sharedFailed(ctx context.Context, op string, err error) {
 	n := c.stats.SharedErrors.Add(1)
-	c.log.LogAttrs(ctx, slog.LevelWarn, "response cache: shared tier failed, answering without it",
-		slog.String("op", op), slog.Uint64("shared_errors_total", n), slog.String("error", err.Error()))
+	c.failLog.log(ctx, c.log, slog.String("op", op), slog.Uint64("shared_errors_total", n), slog.String("error", err.Error()))
 }
 
 // load renders the answer of key once however many requests ask for it at the same time
