@@ -10,6 +10,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,9 @@ type Deps struct {
 	RateLimiter ports.RateLimiter
 	// RateLimitPrefix is put before the limiter keys "u:<uid>" and "ip:<client ip>".
 	RateLimitPrefix string
+	// TrustedProxies are the peers whose Cf-Connecting-Ip / X-Forwarded-For headers name the
+	// client (D14); from any other peer the client is the peer itself. Empty: trust none.
+	TrustedProxies []netip.Prefix
 
 	Logger  *slog.Logger // nil discards logs
 	Clock   ports.Clock  // nil is the system clock
@@ -68,6 +72,7 @@ type server struct {
 
 	limiter         ports.RateLimiter
 	rateLimitPrefix string
+	trustedProxies  []netip.Prefix
 	log             *slog.Logger
 	clock           ports.Clock
 	version         string
@@ -98,7 +103,7 @@ func New(d Deps) http.Handler {
 	s := &server{
 		subjects: d.Subjects, characters: d.Characters, persons: d.Persons,
 		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, responses: d.Responses,
-		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix,
+		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
 	}
 	if s.log == nil {

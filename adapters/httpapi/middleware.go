@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -34,7 +35,7 @@ const (
 // helpers below.
 type reqInfo struct {
 	id       string    // Cf-Ray, or a generated UUIDv7 used only in logs
-	clientIP string    // Cf-Connecting-Ip, or the socket peer
+	clientIP string    // the socket peer, or what a trusted proxy says the client is (D14)
 	method   string    // the method the client sent (HEAD is routed as GET)
 	viewer   auth.Auth // the caller; the zero value is anonymous
 	// tags name the domain objects a cacheable answer was rendered from (see ResponseCache).
@@ -125,12 +126,9 @@ func (s *server) base(next http.Handler) http.Handler {
 		}
 		h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 
-		ri := &reqInfo{id: r.Header.Get(headerCfRay), clientIP: r.Header.Get(headerCfConnectingIP), method: r.Method}
+		ri := &reqInfo{id: r.Header.Get(headerCfRay), clientIP: s.clientIP(r), method: r.Method}
 		if ri.id == "" {
 			ri.id = s.newRequestID()
-		}
-		if ri.clientIP == "" {
-			ri.clientIP = peerIP(r.RemoteAddr)
 		}
 		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri))
 		rec := &recorder{ResponseWriter: w}
@@ -171,6 +169,45 @@ func peerIP(remoteAddr string) string {
 		return remoteAddr
 	}
 	return host
+}
+
+// clientIP is the address rate limiting counts a request under (D14): the connection's peer,
+// unless the peer is a trusted proxy; then Cf-Connecting-Ip, or else the nearest address of
+// X-Forwarded-For that is not itself a trusted proxy. A client cannot choose its address by
+// sending these headers to the server directly.
+func (s *server) clientIP(r *http.Request) string {
+	peer := peerIP(r.RemoteAddr)
+	if !s.trusted(peer) {
+		return peer
+	}
+	if ip, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get(headerCfConnectingIP))); err == nil {
+		return ip.Unmap().String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: nothing before it can be trusted
+		}
+		if !s.trusted(ip.String()) {
+			return ip.Unmap().String()
+		}
+	}
+	return peer
+}
+
+func (s *server) trusted(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.trustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // newRequestID returns a UUIDv7 string.

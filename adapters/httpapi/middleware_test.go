@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
@@ -233,12 +234,40 @@ func TestRateLimit(t *testing.T) {
 		api.get(t, "/v0/unknown", "Cf-Connecting-Ip", "203.0.113.8")
 		api.get(t, "/openapi.json")                             // outside /v0: not limited
 		api.get(t, "/v0/persons/1", "Authorization", "Basic x") // rejected before the limiter
+		// No trusted proxy (the default): Cf-Connecting-Ip names nobody (D14).
 		want := []string{
-			"chii:rate-limit:ip:203.0.113.7", "chii:rate-limit:ip:192.0.2.1",
-			"chii:rate-limit:u:382951", "chii:rate-limit:ip:203.0.113.8",
+			"chii:rate-limit:ip:192.0.2.1", "chii:rate-limit:ip:192.0.2.1",
+			"chii:rate-limit:u:382951", "chii:rate-limit:ip:192.0.2.1",
 		}
 		if diff := cmp.Diff(want, l.keys); diff != "" {
 			t.Errorf("limiter keys mismatch (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("TrustedProxies", func(t *testing.T) {
+		for _, tc := range []struct {
+			name    string
+			trusted string
+			headers []string
+			want    string
+		}{
+			{"CfConnectingIPFromATrustedPeer", "192.0.2.0/24", []string{"Cf-Connecting-Ip", "203.0.113.7"}, "203.0.113.7"},
+			{"CfConnectingIPFromAnotherPeer", "10.0.0.0/8", []string{"Cf-Connecting-Ip", "203.0.113.7"}, "192.0.2.1"},
+			{"ForwardedForNearestUntrustedHop", "192.0.2.0/24", []string{"X-Forwarded-For", "198.51.100.1, 203.0.113.9, 192.0.2.77"}, "203.0.113.9"},
+			{"ForwardedForFromAnotherPeer", "10.0.0.0/8", []string{"X-Forwarded-For", "203.0.113.9"}, "192.0.2.1"},
+			{"ForwardedForMalformed", "192.0.2.0/24", []string{"X-Forwarded-For", "203.0.113.9, junk"}, "192.0.2.1"},
+			{"MalformedCfConnectingIPFallsBackToForwardedFor", "192.0.2.0/24", []string{"Cf-Connecting-Ip", "nope", "X-Forwarded-For", "203.0.113.4"}, "203.0.113.4"},
+			{"OnlyTrustedHops", "192.0.2.0/24", []string{"X-Forwarded-For", "192.0.2.8"}, "192.0.2.1"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				l := &recordingLimiter{allow: true}
+				api := newTestAPI(t, withLimiter(l), func(d *Deps, _ *inmem.Store) {
+					d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix(tc.trusted)}
+				})
+				api.get(t, "/v0/persons/1", tc.headers...)
+				if diff := cmp.Diff([]string{"chii:rate-limit:ip:" + tc.want}, l.keys); diff != "" {
+					t.Errorf("limiter keys mismatch (-want +got):\n%s", diff)
+				}
+			})
 		}
 	})
 	t.Run("Limited", func(t *testing.T) {
