@@ -165,6 +165,28 @@ func TestSubjectRepository(t *testing.T, newRepos NewRepos) {
 			}
 		}
 	})
+	t.Run("EpisodesAndMetaTags/SameAsCountEpisodesAndMetaTags", func(t *testing.T) {
+		for _, tc := range []struct {
+			id   uint32
+			typ  uint8
+			eps  int64
+			tags []string
+		}{
+			{10, subject.TypeAnime, 3, []string{"机战", "TV", "原创", "战斗"}},
+			{10, subject.TypeGame, 3, nil}, // episodes without meta tags of that type
+			{13, subject.TypeAnime, 0, []string{"TV", "战斗", "奇幻"}},
+			{11, subject.TypeGame, 0, []string{"TV", "ACT"}},
+			{12, subject.TypeBook, 0, nil}, // banned episodes only
+			{999, subject.TypeAnime, 0, nil},
+		} {
+			eps, tags, err := r.EpisodesAndMetaTags(ctx, tc.id, tc.typ)
+			must(t, "EpisodesAndMetaTags", err)
+			if eps != tc.eps {
+				t.Errorf("EpisodesAndMetaTags(%d, %d) episodes = %d, want %d", tc.id, tc.typ, eps, tc.eps)
+			}
+			assertEqual(t, "EpisodesAndMetaTags meta tags", tc.tags, tags)
+		}
+	})
 	t.Run("Relations/ByOrderThenRelatedID", func(t *testing.T) {
 		got, err := r.Relations(ctx, 10)
 		must(t, "Relations(10)", err)

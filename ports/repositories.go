@@ -26,8 +26,64 @@ type SubjectRepository interface {
 	CountEpisodes(ctx context.Context, id uint32) (int64, error)
 	// MetaTags lists the wiki meta tags of a subject of the given type, ordered by tag id.
 	MetaTags(ctx context.Context, id uint32, subjectType uint8) ([]string, error)
+	// EpisodesAndMetaTags returns CountEpisodes(id) and MetaTags(id, subjectType) in one read.
+	EpisodesAndMetaTags(ctx context.Context, id uint32, subjectType uint8) (episodes int64, metaTags []string, err error)
 	// Relations lists the subjects related to id, ordered by relation order then related id.
 	Relations(ctx context.Context, id uint32) ([]subject.Relation, error)
+	// RelatedSubjects is Relations(id), in the same order, each with its related subject
+	// (whatever its NSFW, ban or redirect state), in one read; a relation to a missing
+	// subject is left out.
+	RelatedSubjects(ctx context.Context, id uint32) ([]RelatedSubject, error)
+}
+
+// The joined reads below return a link row with the rows it links, read in one statement
+// instead of the link list followed by GetByIDs. Their field order matches the use cases'
+// result types, so those convert them directly.
+
+// RelatedSubject is a subject relation with the related subject.
+type RelatedSubject struct {
+	Subject  subject.Subject
+	Relation subject.Relation
+}
+
+// StaffCredit is a credit of a subject with its person; Person is zero when the person row
+// is missing.
+type StaffCredit struct {
+	Person person.Person
+	Credit person.Credit
+}
+
+// SubjectCharacter is an appearance of a character in a subject with the character (zero when
+// its row is missing) and the persons cast as it in that subject, by person id (a cast whose
+// person row is missing is a zero Person).
+type SubjectCharacter struct {
+	Character  character.Character
+	Appearance character.Appearance
+	Actors     []person.Person
+}
+
+// CharacterSubject is an appearance of a character with its subject.
+type CharacterSubject struct {
+	Subject    subject.Subject
+	Appearance character.Appearance
+}
+
+// PersonSubject is a credit of a person with its subject.
+type PersonSubject struct {
+	Subject subject.Subject
+	Credit  person.Credit
+}
+
+// CastEntry is a cast row with the rows it links; a missing row is a zero value. Appearance
+// is the character's appearance in the cast's subject, zero when there is none or when the
+// subject row is missing. The side the list is read by (the character of CharacterCasts, the
+// person of PersonCasts) is not read: it stays zero, the caller has it.
+type CastEntry struct {
+	Character  character.Character
+	Person     person.Person
+	Subject    subject.Subject
+	Cast       character.Cast
+	Appearance character.Appearance
 }
 
 // CharacterRepository reads characters (chii_characters ⟕ chii_person_fields 'crt').
@@ -75,10 +131,28 @@ type CreditFilter struct {
 //     column reproduces, so this list is the one exception to D6.
 //
 // The adapter documents the exact ORDER BY; the contract suite checks it.
+//
+// The joined reads keep the order of the list they extend, and each runs one statement.
 type LinkRepository interface {
 	Appearances(ctx context.Context, f AppearanceFilter) ([]character.Appearance, error)
 	Casts(ctx context.Context, f CastFilter) ([]character.Cast, error)
 	Credits(ctx context.Context, f CreditFilter) ([]person.Credit, error)
+
+	// SubjectStaff is Credits{SubjectID} (storage order) with each credit's person.
+	SubjectStaff(ctx context.Context, subjectID uint32) ([]StaffCredit, error)
+	// SubjectCharacters is Appearances{SubjectID} with each character and its actors: the
+	// persons of Casts{SubjectID, CharacterIDs: the appearing characters}.
+	SubjectCharacters(ctx context.Context, subjectID uint32) ([]SubjectCharacter, error)
+	// CharacterSubjects is Appearances{CharacterID} with each subject; an appearance in a
+	// missing subject is left out.
+	CharacterSubjects(ctx context.Context, characterID uint32) ([]CharacterSubject, error)
+	// PersonSubjects is Credits{PersonID} with each subject; a credit on a missing subject is
+	// left out.
+	PersonSubjects(ctx context.Context, personID uint32) ([]PersonSubject, error)
+	// CharacterCasts is Casts{CharacterID} with each person, subject and appearance.
+	CharacterCasts(ctx context.Context, characterID uint32) ([]CastEntry, error)
+	// PersonCasts is Casts{PersonID} with each character, subject and appearance.
+	PersonCasts(ctx context.Context, personID uint32) ([]CastEntry, error)
 }
 
 // UserRepository reads members (chii_members).

@@ -76,32 +76,55 @@ func (r SubjectRepository) CountEpisodes(_ context.Context, id uint32) (int64, e
 	return int64(n), nil
 }
 
-func (r SubjectRepository) MetaTags(_ context.Context, id uint32, subjectType uint8) ([]string, error) {
+func (r SubjectRepository) MetaTags(_ context.Context, id uint32, subjectType uint8) (out []string, _ error) {
+	r.s.read(func(d *data) { out = d.metaTagsOf(id, subjectType) })
+	return out, nil
+}
+
+func (d *data) metaTagsOf(id uint32, subjectType uint8) []string {
 	var tags []metaTag
-	r.s.read(func(d *data) {
-		if m, ok := d.metaTags[id]; ok && m.subjectType == subjectType {
-			tags = slices.Clone(m.tags)
-		}
-	})
+	if m, ok := d.metaTags[id]; ok && m.subjectType == subjectType {
+		tags = slices.Clone(m.tags)
+	}
 	slices.SortStableFunc(tags, func(a, b metaTag) int { return cmp.Compare(a.id, b.id) })
 	out := make([]string, len(tags))
 	for i, t := range tags {
 		out[i] = t.name
 	}
+	return out
+}
+
+func (r SubjectRepository) EpisodesAndMetaTags(_ context.Context, id uint32, subjectType uint8) (n int64, tags []string, _ error) {
+	r.s.read(func(d *data) { n, tags = int64(d.episodes[id].count), d.metaTagsOf(id, subjectType) })
+	return n, tags, nil
+}
+
+func (r SubjectRepository) Relations(_ context.Context, id uint32) (out []subject.Relation, _ error) {
+	r.s.read(func(d *data) { out = d.relationsOf(id) })
 	return out, nil
 }
 
-func (r SubjectRepository) Relations(_ context.Context, id uint32) ([]subject.Relation, error) {
+func (d *data) relationsOf(id uint32) []subject.Relation {
 	var out []subject.Relation
-	r.s.read(func(d *data) {
-		for _, rel := range d.relations {
-			if rel.SubjectID == id {
-				out = append(out, rel)
-			}
+	for _, rel := range d.relations {
+		if rel.SubjectID == id {
+			out = append(out, rel)
 		}
-	})
+	}
 	slices.SortStableFunc(out, func(a, b subject.Relation) int {
 		return cmp.Or(cmp.Compare(a.Order, b.Order), cmp.Compare(a.RelatedID, b.RelatedID), cmp.Compare(a.RelationType, b.RelationType))
+	})
+	return out
+}
+
+func (r SubjectRepository) RelatedSubjects(_ context.Context, id uint32) ([]ports.RelatedSubject, error) {
+	var out []ports.RelatedSubject
+	r.s.read(func(d *data) {
+		for _, rel := range d.relationsOf(id) {
+			if s, ok := d.subjects[rel.RelatedID]; ok {
+				out = append(out, ports.RelatedSubject{Subject: s, Relation: rel})
+			}
+		}
 	})
 	return out, nil
 }
@@ -144,37 +167,43 @@ type LinkRepository struct{ s *Store }
 // Links returns the store's link repository.
 func (s *Store) Links() LinkRepository { return LinkRepository{s} }
 
-func (r LinkRepository) Appearances(_ context.Context, f ports.AppearanceFilter) ([]character.Appearance, error) {
-	ids := set(f.CharacterIDs)
-	var out []character.Appearance
-	r.s.read(func(d *data) {
-		for _, a := range d.appearances {
-			if (f.SubjectID == 0 || a.SubjectID == f.SubjectID) &&
-				(f.CharacterID == 0 || a.CharacterID == f.CharacterID) &&
-				(ids == nil || ids[a.CharacterID]) {
-				out = append(out, a)
-			}
-		}
-	})
-	slices.SortStableFunc(out, func(a, b character.Appearance) int {
-		return cmp.Or(cmp.Compare(a.CharacterID, b.CharacterID), cmp.Compare(a.SubjectID, b.SubjectID))
-	})
+func (r LinkRepository) Appearances(_ context.Context, f ports.AppearanceFilter) (out []character.Appearance, _ error) {
+	r.s.read(func(d *data) { out = d.appearancesBy(f) })
 	return out, nil
 }
 
-func (r LinkRepository) Casts(_ context.Context, f ports.CastFilter) ([]character.Cast, error) {
+func (d *data) appearancesBy(f ports.AppearanceFilter) []character.Appearance {
+	ids := set(f.CharacterIDs)
+	var out []character.Appearance
+	for _, a := range d.appearances {
+		if (f.SubjectID == 0 || a.SubjectID == f.SubjectID) &&
+			(f.CharacterID == 0 || a.CharacterID == f.CharacterID) &&
+			(ids == nil || ids[a.CharacterID]) {
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b character.Appearance) int {
+		return cmp.Or(cmp.Compare(a.CharacterID, b.CharacterID), cmp.Compare(a.SubjectID, b.SubjectID))
+	})
+	return out
+}
+
+func (r LinkRepository) Casts(_ context.Context, f ports.CastFilter) (out []character.Cast, _ error) {
+	r.s.read(func(d *data) { out = d.castsBy(f) })
+	return out, nil
+}
+
+func (d *data) castsBy(f ports.CastFilter) []character.Cast {
 	ids := set(f.CharacterIDs)
 	var out []character.Cast
-	r.s.read(func(d *data) {
-		for _, c := range d.casts {
-			if (f.SubjectID == 0 || c.SubjectID == f.SubjectID) &&
-				(f.CharacterID == 0 || c.CharacterID == f.CharacterID) &&
-				(f.PersonID == 0 || c.PersonID == f.PersonID) &&
-				(ids == nil || ids[c.CharacterID]) {
-				out = append(out, c)
-			}
+	for _, c := range d.casts {
+		if (f.SubjectID == 0 || c.SubjectID == f.SubjectID) &&
+			(f.CharacterID == 0 || c.CharacterID == f.CharacterID) &&
+			(f.PersonID == 0 || c.PersonID == f.PersonID) &&
+			(ids == nil || ids[c.CharacterID]) {
+			out = append(out, c)
 		}
-	})
+	}
 	if f.PersonID != 0 {
 		slices.SortStableFunc(out, func(a, b character.Cast) int {
 			return cmp.Or(cmp.Compare(a.SubjectID, b.SubjectID), cmp.Compare(a.CharacterID, b.CharacterID))
@@ -184,25 +213,130 @@ func (r LinkRepository) Casts(_ context.Context, f ports.CastFilter) ([]characte
 			return cmp.Or(cmp.Compare(a.PersonID, b.PersonID), cmp.Compare(a.SubjectID, b.SubjectID), cmp.Compare(a.CharacterID, b.CharacterID))
 		})
 	}
+	return out
+}
+
+func (r LinkRepository) Credits(_ context.Context, f ports.CreditFilter) (out []person.Credit, _ error) {
+	r.s.read(func(d *data) { out = d.creditsBy(f) })
 	return out, nil
 }
 
-func (r LinkRepository) Credits(_ context.Context, f ports.CreditFilter) ([]person.Credit, error) {
+func (d *data) creditsBy(f ports.CreditFilter) []person.Credit {
 	var out []person.Credit
-	r.s.read(func(d *data) {
-		for _, c := range d.credits {
-			if (f.SubjectID == 0 || c.SubjectID == f.SubjectID) && (f.PersonID == 0 || c.PersonID == f.PersonID) {
-				out = append(out, c)
-			}
+	for _, c := range d.credits {
+		if (f.SubjectID == 0 || c.SubjectID == f.SubjectID) && (f.PersonID == 0 || c.PersonID == f.PersonID) {
+			out = append(out, c)
 		}
-	})
+	}
 	if f.PersonID != 0 {
 		slices.SortStableFunc(out, func(a, b person.Credit) int {
 			return cmp.Or(cmp.Compare(a.SubjectID, b.SubjectID), cmp.Compare(b.Position, a.Position))
 		})
 	}
 	// By subject: storage (insertion) order, like the table bangumi's answers come from.
+	return out
+}
+
+// The joined reads are the lists above with the linked entities looked up in the same read.
+
+func (r LinkRepository) SubjectStaff(_ context.Context, subjectID uint32) ([]ports.StaffCredit, error) {
+	var out []ports.StaffCredit
+	r.s.read(func(d *data) {
+		for _, c := range d.creditsBy(ports.CreditFilter{SubjectID: subjectID}) {
+			out = append(out, ports.StaffCredit{Person: d.persons[c.PersonID], Credit: c})
+		}
+	})
 	return out, nil
+}
+
+func (r LinkRepository) SubjectCharacters(_ context.Context, subjectID uint32) ([]ports.SubjectCharacter, error) {
+	var out []ports.SubjectCharacter
+	r.s.read(func(d *data) {
+		apps := d.appearancesBy(ports.AppearanceFilter{SubjectID: subjectID})
+		if len(apps) == 0 {
+			return
+		}
+		var ids []uint32
+		for _, a := range apps {
+			ids = append(ids, a.CharacterID)
+		}
+		actors := map[uint32][]person.Person{}
+		for _, c := range d.castsBy(ports.CastFilter{SubjectID: subjectID, CharacterIDs: ids}) {
+			actors[c.CharacterID] = append(actors[c.CharacterID], d.persons[c.PersonID])
+		}
+		for _, a := range apps {
+			out = append(out, ports.SubjectCharacter{
+				Character: d.characters[a.CharacterID], Appearance: a, Actors: slices.Clone(actors[a.CharacterID]),
+			})
+		}
+	})
+	return out, nil
+}
+
+func (r LinkRepository) CharacterSubjects(_ context.Context, characterID uint32) ([]ports.CharacterSubject, error) {
+	var out []ports.CharacterSubject
+	r.s.read(func(d *data) {
+		for _, a := range d.appearancesBy(ports.AppearanceFilter{CharacterID: characterID}) {
+			if s, ok := d.subjects[a.SubjectID]; ok {
+				out = append(out, ports.CharacterSubject{Subject: s, Appearance: a})
+			}
+		}
+	})
+	return out, nil
+}
+
+func (r LinkRepository) PersonSubjects(_ context.Context, personID uint32) ([]ports.PersonSubject, error) {
+	var out []ports.PersonSubject
+	r.s.read(func(d *data) {
+		for _, c := range d.creditsBy(ports.CreditFilter{PersonID: personID}) {
+			if s, ok := d.subjects[c.SubjectID]; ok {
+				out = append(out, ports.PersonSubject{Subject: s, Credit: c})
+			}
+		}
+	})
+	return out, nil
+}
+
+func (r LinkRepository) CharacterCasts(_ context.Context, characterID uint32) (out []ports.CastEntry, _ error) {
+	r.s.read(func(d *data) {
+		out = d.castEntries(d.castsBy(ports.CastFilter{CharacterID: characterID}), func(e *ports.CastEntry) {
+			e.Person = d.persons[e.Cast.PersonID]
+		})
+	})
+	return out, nil
+}
+
+func (r LinkRepository) PersonCasts(_ context.Context, personID uint32) (out []ports.CastEntry, _ error) {
+	r.s.read(func(d *data) {
+		out = d.castEntries(d.castsBy(ports.CastFilter{PersonID: personID}), func(e *ports.CastEntry) {
+			e.Character = d.characters[e.Cast.CharacterID]
+		})
+	})
+	return out, nil
+}
+
+// castEntries adds to each cast its subject and the character's (first) appearance in it,
+// looked up through the subject row, and the other entity (set).
+func (d *data) castEntries(casts []character.Cast, set func(e *ports.CastEntry)) []ports.CastEntry {
+	type pair struct{ crt, subject uint32 }
+	appOf := map[pair]character.Appearance{}
+	for _, a := range d.appearances {
+		k := pair{a.CharacterID, a.SubjectID}
+		if _, dup := appOf[k]; !dup {
+			appOf[k] = a
+		}
+	}
+	out := make([]ports.CastEntry, 0, len(casts))
+	for _, c := range casts {
+		e := ports.CastEntry{Cast: c}
+		set(&e)
+		if s, ok := d.subjects[c.SubjectID]; ok {
+			e.Subject = s
+			e.Appearance = appOf[pair{c.CharacterID, s.ID}]
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func set(ids []uint32) map[uint32]bool {

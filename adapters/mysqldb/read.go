@@ -74,17 +74,38 @@ func listRows[T any](ctx context.Context, q Querier, what string, ds *goqu.Selec
 	return out, nil
 }
 
+// scanList runs ds and returns one T per row, built by build after the row was scanned into
+// dest. dest is the same for every row (its receivers are overwritten by each scan), so a
+// wide joined row costs no allocation besides the values it holds. The result is never nil.
+func scanList[T any](ctx context.Context, q Querier, what string, ds *goqu.SelectDataset, dest []any, build func() (T, error)) ([]T, error) {
+	out := []T{}
+	err := queryRows(ctx, q, what, ds, func(rows *sql.Rows) error {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		v, err := build()
+		if err == nil {
+			out = append(out, v)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // whereSet builds an equality condition for every non-zero column value, plus inColumn IN (ids)
-// when ids is not empty.
+// when ids is not empty. Columns may be qualified ("a.crt_id").
 func whereSet(eq map[string]uint32, inColumn string, ids []uint32) []exp.Expression {
 	var where []exp.Expression
 	for _, col := range slices.Sorted(maps.Keys(eq)) {
 		if v := eq[col]; v != 0 {
-			where = append(where, goqu.C(col).Eq(v))
+			where = append(where, goqu.I(col).Eq(v))
 		}
 	}
 	if len(ids) != 0 {
-		where = append(where, goqu.C(inColumn).In(uint32s(ids)...))
+		where = append(where, goqu.I(inColumn).In(uint32s(ids)...))
 	}
 	return where
 }

@@ -60,7 +60,9 @@ func TestStatements_ConstantPerCall(t *testing.T) {
 		{"Subjects.GetByIDs/50", 1, func() error { _, err := r.Subjects.GetByIDs(ctx, seqIDs(50)); return err }},
 		{"Subjects.CountEpisodes", 1, func() error { _, err := r.Subjects.CountEpisodes(ctx, 1); return err }},
 		{"Subjects.MetaTags", 1, func() error { _, err := r.Subjects.MetaTags(ctx, 1, 2); return err }},
+		{"Subjects.EpisodesAndMetaTags", 1, func() error { _, _, err := r.Subjects.EpisodesAndMetaTags(ctx, 1, 2); return err }},
 		{"Subjects.Relations", 1, func() error { _, err := r.Subjects.Relations(ctx, 1); return err }},
+		{"Subjects.RelatedSubjects", 1, func() error { _, err := r.Subjects.RelatedSubjects(ctx, 1); return err }},
 		{"Characters.Get", 1, func() error { _, err := r.Characters.Get(ctx, 1); return err }},
 		{"Characters.GetByIDs/1", 1, func() error { _, err := r.Characters.GetByIDs(ctx, seqIDs(1)); return err }},
 		{"Characters.GetByIDs/50", 1, func() error { _, err := r.Characters.GetByIDs(ctx, seqIDs(50)); return err }},
@@ -76,6 +78,13 @@ func TestStatements_ConstantPerCall(t *testing.T) {
 			return err
 		}},
 		{"Links.Credits", 1, func() error { _, err := r.Links.Credits(ctx, ports.CreditFilter{SubjectID: 1}); return err }},
+		// The joined reads: one statement for the 60 links of subject 1 and their rows.
+		{"Links.SubjectStaff", 1, func() error { l, err := r.Links.SubjectStaff(ctx, 1); return atLeast(60, l, err) }},
+		{"Links.SubjectCharacters", 1, func() error { l, err := r.Links.SubjectCharacters(ctx, 1); return atLeast(60, l, err) }},
+		{"Links.CharacterSubjects", 1, func() error { l, err := r.Links.CharacterSubjects(ctx, 1); return atLeast(1, l, err) }},
+		{"Links.PersonSubjects", 1, func() error { l, err := r.Links.PersonSubjects(ctx, 1); return atLeast(1, l, err) }},
+		{"Links.CharacterCasts", 1, func() error { l, err := r.Links.CharacterCasts(ctx, 1); return atLeast(1, l, err) }},
+		{"Links.PersonCasts", 1, func() error { l, err := r.Links.PersonCasts(ctx, 1); return atLeast(1, l, err) }},
 		{"Users.GetByUsername", 1, func() error {
 			_, err := r.Users.GetByUsername(ctx, "nobody")
 			return ignoreNotFound(err)
@@ -122,6 +131,15 @@ func TestStatements_GetByIDsSameCountForOneAndFifty(t *testing.T) {
 	if counts[1] != counts[50] || counts[1] != 1 {
 		t.Errorf("GetByIDs ran %d statements for 1 id and %d for 50, want 1 each", counts[1], counts[50])
 	}
+}
+
+// atLeast checks that a list call found at least n rows, so that a count of one statement
+// cannot come from a call that found nothing.
+func atLeast[T any](n int, rows []T, err error) error {
+	if err == nil && len(rows) < n {
+		err = fmt.Errorf("%d rows, want at least %d", len(rows), n)
+	}
+	return err
 }
 
 func ignoreNotFound(err error) error {
