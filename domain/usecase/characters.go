@@ -64,23 +64,13 @@ func (c *Characters) SubjectsOf(ctx context.Context, id uint32) ([]CharacterSubj
 	if crt.Redirect != 0 {
 		return nil, domain.NotFound()
 	}
-	apps, err := c.Links.Appearances(ctx, ports.AppearanceFilter{CharacterID: id})
+	subjects, err := c.Links.CharacterSubjects(ctx, id)
 	if err != nil {
-		return nil, wrap("list appearances", err)
+		return nil, wrap("list subjects", err)
 	}
-	ids := make([]uint32, len(apps))
-	for i, a := range apps {
-		ids[i] = a.SubjectID
-	}
-	subjects, err := c.Subjects.GetByIDs(ctx, uniq(ids))
-	if err != nil {
-		return nil, wrap("load subjects", err)
-	}
-	out := make([]CharacterSubject, 0, len(apps))
-	for _, a := range apps {
-		if s, ok := subjects[a.SubjectID]; ok {
-			out = append(out, CharacterSubject{Subject: s, Appearance: a})
-		}
+	out := make([]CharacterSubject, len(subjects))
+	for i, cs := range subjects {
+		out[i] = CharacterSubject(cs)
 	}
 	return out, nil
 }
@@ -102,65 +92,20 @@ func (c *Characters) PersonsOf(ctx context.Context, id uint32) ([]CastEntry, err
 	if err != nil {
 		return nil, err
 	}
-	casts, err := c.Links.Casts(ctx, ports.CastFilter{CharacterID: id})
+	casts, err := c.Links.CharacterCasts(ctx, id)
 	if err != nil {
 		return nil, wrap("list casts", err)
 	}
-	return hydrateCasts(ctx, casts, map[uint32]character.Character{id: crt}, c.Subjects, c.Persons, c.Links, nil)
+	return castEntries(casts, func(e *CastEntry) { e.Character = crt }), nil
 }
 
-// hydrateCasts loads the persons, subjects (and characters when chars is nil) of casts and the
-// appearances of their characters, with a constant number of repository calls.
-func hydrateCasts(ctx context.Context, casts []character.Cast, chars map[uint32]character.Character,
-	subjects ports.SubjectRepository, persons ports.PersonRepository, links ports.LinkRepository,
-	characters ports.CharacterRepository,
-) ([]CastEntry, error) {
-	out := make([]CastEntry, 0, len(casts))
-	if len(casts) == 0 {
-		return out, nil
+// castEntries converts the cast entries a LinkRepository read, with the entity the list is read
+// by (which the repository leaves zero) set by set.
+func castEntries(casts []ports.CastEntry, set func(e *CastEntry)) []CastEntry {
+	out := make([]CastEntry, len(casts))
+	for i, e := range casts {
+		out[i] = CastEntry(e)
+		set(&out[i])
 	}
-	var personIDs, subjectIDs, crtIDs []uint32
-	for _, c := range casts {
-		personIDs = append(personIDs, c.PersonID)
-		subjectIDs = append(subjectIDs, c.SubjectID)
-		crtIDs = append(crtIDs, c.CharacterID)
-	}
-	crtIDs = uniq(crtIDs)
-	var err error
-	if chars == nil {
-		if chars, err = characters.GetByIDs(ctx, crtIDs); err != nil {
-			return nil, wrap("load characters", err)
-		}
-	}
-	ps, err := persons.GetByIDs(ctx, uniq(personIDs))
-	if err != nil {
-		return nil, wrap("load persons", err)
-	}
-	ss, err := subjects.GetByIDs(ctx, uniq(subjectIDs))
-	if err != nil {
-		return nil, wrap("load subjects", err)
-	}
-	apps, err := links.Appearances(ctx, ports.AppearanceFilter{CharacterIDs: crtIDs})
-	if err != nil {
-		return nil, wrap("list appearances", err)
-	}
-	type pair struct{ crt, subject uint32 }
-	appOf := make(map[pair]character.Appearance, len(apps))
-	for _, a := range apps {
-		k := pair{a.CharacterID, a.SubjectID}
-		if _, dup := appOf[k]; !dup {
-			appOf[k] = a
-		}
-	}
-	for _, c := range casts {
-		e := CastEntry{Character: chars[c.CharacterID], Person: ps[c.PersonID], Cast: c}
-		// The appearance is looked up through the loaded subject, as bangumi does: a cast whose
-		// subject row is missing has no appearance (its staff label is "").
-		if sub, ok := ss[c.SubjectID]; ok {
-			e.Subject = sub
-			e.Appearance = appOf[pair{c.CharacterID, sub.ID}]
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return out
 }

@@ -48,23 +48,13 @@ func (p *Persons) SubjectsOf(ctx context.Context, id uint32) ([]PersonSubject, e
 	if _, err := p.getUnmerged(ctx, id); err != nil {
 		return nil, err
 	}
-	credits, err := p.Links.Credits(ctx, ports.CreditFilter{PersonID: id})
+	subjects, err := p.Links.PersonSubjects(ctx, id)
 	if err != nil {
-		return nil, wrap("list credits", err)
+		return nil, wrap("list subjects", err)
 	}
-	ids := make([]uint32, len(credits))
-	for i, c := range credits {
-		ids[i] = c.SubjectID
-	}
-	subjects, err := p.Subjects.GetByIDs(ctx, uniq(ids))
-	if err != nil {
-		return nil, wrap("load subjects", err)
-	}
-	out := make([]PersonSubject, 0, len(credits))
-	for _, c := range credits {
-		if s, ok := subjects[c.SubjectID]; ok {
-			out = append(out, PersonSubject{Subject: s, Credit: c})
-		}
+	out := make([]PersonSubject, len(subjects))
+	for i, ps := range subjects {
+		out[i] = PersonSubject(ps)
 	}
 	return out, nil
 }
@@ -75,30 +65,9 @@ func (p *Persons) CharactersOf(ctx context.Context, id uint32) ([]CastEntry, err
 	if err != nil {
 		return nil, err
 	}
-	casts, err := p.Links.Casts(ctx, ports.CastFilter{PersonID: id})
+	casts, err := p.Links.PersonCasts(ctx, id)
 	if err != nil {
 		return nil, wrap("list casts", err)
 	}
-	entries, err := hydrateCasts(ctx, casts, nil, p.Subjects, singlePerson{prsn}, p.Links, p.Characters)
-	return entries, err
-}
-
-// singlePerson serves the one person already loaded, saving a query.
-type singlePerson struct{ p person.Person }
-
-func (s singlePerson) Get(_ context.Context, id uint32) (person.Person, error) {
-	if id == s.p.ID {
-		return s.p, nil
-	}
-	return person.Person{}, domain.NotFound()
-}
-
-func (s singlePerson) GetByIDs(_ context.Context, ids []uint32) (map[uint32]person.Person, error) {
-	out := make(map[uint32]person.Person, 1)
-	for _, id := range ids {
-		if id == s.p.ID {
-			out[id] = s.p
-		}
-	}
-	return out, nil
+	return castEntries(casts, func(e *CastEntry) { e.Person = prsn }), nil
 }

@@ -55,6 +55,7 @@ func (s *Subjects) load(ctx context.Context, viewer auth.Auth, id uint32) (subje
 }
 
 // Get returns the subject detail; a merged subject comes back with only Subject set.
+// The episode count and the meta tags are read together, unless the meta tags are cached.
 func (s *Subjects) Get(ctx context.Context, viewer auth.Auth, id uint32) (SubjectDetail, error) {
 	sub, err := s.load(ctx, viewer, id)
 	if err != nil {
@@ -63,14 +64,23 @@ func (s *Subjects) Get(ctx context.Context, viewer auth.Auth, id uint32) (Subjec
 	if sub.Redirect != 0 {
 		return SubjectDetail{Subject: sub}, nil
 	}
-	eps, err := s.Subjects.CountEpisodes(ctx, id)
-	if err != nil {
-		return SubjectDetail{}, wrap("count episodes", err)
-	}
+	var (
+		eps     int64
+		counted bool
+	)
 	tags, err := cached(ctx, s.Cache, "subject:meta-tags:"+strconv.FormatUint(uint64(id), 10), MetaTagsCacheTTL,
-		func() ([]string, error) { return s.Subjects.MetaTags(ctx, id, sub.Type) })
+		func() (tags []string, err error) {
+			eps, tags, err = s.Subjects.EpisodesAndMetaTags(ctx, id, sub.Type)
+			counted = err == nil
+			return tags, err
+		})
 	if err != nil {
-		return SubjectDetail{}, wrap("meta tags", err)
+		return SubjectDetail{}, wrap("episodes and meta tags", err)
+	}
+	if !counted {
+		if eps, err = s.Subjects.CountEpisodes(ctx, id); err != nil {
+			return SubjectDetail{}, wrap("count episodes", err)
+		}
 	}
 	return SubjectDetail{Subject: sub, TotalEpisodes: eps, MetaTags: tags}, nil
 }
@@ -92,21 +102,13 @@ func (s *Subjects) PersonsOf(ctx context.Context, viewer auth.Auth, id uint32) (
 	if err != nil {
 		return sub, nil, err
 	}
-	credits, err := s.Links.Credits(ctx, ports.CreditFilter{SubjectID: id})
+	staff, err := s.Links.SubjectStaff(ctx, id)
 	if err != nil {
-		return sub, nil, wrap("list credits", err)
+		return sub, nil, wrap("list staff", err)
 	}
-	ids := make([]uint32, len(credits))
-	for i, c := range credits {
-		ids[i] = c.PersonID
-	}
-	persons, err := s.Persons.GetByIDs(ctx, uniq(ids))
-	if err != nil {
-		return sub, nil, wrap("load persons", err)
-	}
-	out := make([]SubjectPerson, len(credits))
-	for i, c := range credits {
-		out[i] = SubjectPerson{Person: persons[c.PersonID], Credit: c}
+	out := make([]SubjectPerson, len(staff))
+	for i, sp := range staff {
+		out[i] = SubjectPerson(sp)
 	}
 	return sub, out, nil
 }
@@ -125,45 +127,16 @@ func (s *Subjects) CharactersOf(ctx context.Context, viewer auth.Auth, id uint32
 	if err != nil {
 		return sub, nil, err
 	}
-	apps, err := s.Links.Appearances(ctx, ports.AppearanceFilter{SubjectID: id})
+	chars, err := s.Links.SubjectCharacters(ctx, id)
 	if err != nil {
-		return sub, nil, wrap("list appearances", err)
+		return sub, nil, wrap("list characters", err)
 	}
-	if len(apps) == 0 {
-		return sub, []SubjectCharacter{}, nil
-	}
-	crtIDs := make([]uint32, len(apps))
-	for i, a := range apps {
-		crtIDs[i] = a.CharacterID
-	}
-	crtIDs = uniq(crtIDs)
-	chars, err := s.Characters.GetByIDs(ctx, crtIDs)
-	if err != nil {
-		return sub, nil, wrap("load characters", err)
-	}
-	casts, err := s.Links.Casts(ctx, ports.CastFilter{SubjectID: id, CharacterIDs: crtIDs})
-	if err != nil {
-		return sub, nil, wrap("list casts", err)
-	}
-	personIDs := make([]uint32, len(casts))
-	for i, c := range casts {
-		personIDs[i] = c.PersonID
-	}
-	persons, err := s.Persons.GetByIDs(ctx, uniq(personIDs))
-	if err != nil {
-		return sub, nil, wrap("load actors", err)
-	}
-	actors := make(map[uint32][]person.Person, len(crtIDs))
-	for _, c := range casts {
-		actors[c.CharacterID] = append(actors[c.CharacterID], persons[c.PersonID])
-	}
-	out := make([]SubjectCharacter, len(apps))
-	for i, a := range apps {
-		acts := actors[a.CharacterID]
-		if acts == nil {
-			acts = []person.Person{}
+	out := make([]SubjectCharacter, len(chars))
+	for i, sc := range chars {
+		out[i] = SubjectCharacter(sc)
+		if out[i].Actors == nil {
+			out[i].Actors = []person.Person{}
 		}
-		out[i] = SubjectCharacter{Character: chars[a.CharacterID], Appearance: a, Actors: acts}
 	}
 	return sub, out, nil
 }
@@ -181,23 +154,15 @@ func (s *Subjects) Related(ctx context.Context, viewer auth.Auth, id uint32) (su
 	if err != nil {
 		return sub, nil, err
 	}
-	rels, err := s.Subjects.Relations(ctx, id)
+	related, err := s.Subjects.RelatedSubjects(ctx, id)
 	if err != nil {
-		return sub, nil, wrap("list relations", err)
-	}
-	ids := make([]uint32, len(rels))
-	for i, r := range rels {
-		ids[i] = r.RelatedID
-	}
-	related, err := s.Subjects.GetByIDs(ctx, uniq(ids))
-	if err != nil {
-		return sub, nil, wrap("load related subjects", err)
+		return sub, nil, wrap("list related subjects", err)
 	}
 	allow := viewer.AllowNSFW(clockOrSystem(s.Clock).Now())
-	out := make([]RelatedSubject, 0, len(rels))
-	for _, r := range rels {
-		if rs, ok := related[r.RelatedID]; ok && rs.VisibleTo(allow) {
-			out = append(out, RelatedSubject{Subject: rs, Relation: r})
+	out := make([]RelatedSubject, 0, len(related))
+	for _, rs := range related {
+		if rs.Subject.VisibleTo(allow) {
+			out = append(out, RelatedSubject(rs))
 		}
 	}
 	return sub, out, nil

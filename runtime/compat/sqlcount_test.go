@@ -33,6 +33,10 @@ func listLen(tb testing.TB, body []byte) int {
 // statements for a short list (one item) and a long one: related lists are hydrated with a
 // constant number of queries, not one per item. The handler runs without a cache, so every
 // request reaches MySQL; requests are anonymous (no token lookup).
+//
+// Each endpoint must also run exactly the number of statements of its row in ARCHITECTURE.md
+// ("SQL statements per endpoint"): what a cache miss costs. A change that adds a statement
+// fails here; one that saves a statement updates the table and that section.
 func TestSQLStatements_NoNPlusOne(t *testing.T) {
 	t.Parallel()
 	api := startAPI(t, apiOptions{noCache: true})
@@ -54,18 +58,28 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		short, long string // paths answering a list of one item and of several
+		want        int    // statements of each request
 	}{
-		{"SubjectPersons", "/v0/subjects/6/persons", "/v0/subjects/12/persons"},
-		{"SubjectCharacters", "/v0/subjects/14/characters", "/v0/subjects/12/characters"},
-		{"SubjectRelations", "/v0/subjects/10/subjects", "/v0/subjects/8/subjects"},
-		{"CharacterSubjects", "/v0/characters/36/subjects", "/v0/characters/3/subjects"},
-		{"CharacterPersons", "/v0/characters/90001/persons", "/v0/characters/1/persons"},
-		{"PersonSubjects", "/v0/persons/19/subjects", "/v0/persons/1/subjects"},
-		{"PersonCharacters", "/v0/persons/2/characters", "/v0/persons/1/characters"},
-		{"UserSubjectCollections", "/v0/users/382951/collections?limit=1", "/v0/users/382951/collections?limit=30"},
-		{"UserSubjectCollectionsByType", "/v0/users/382951/collections?subject_type=2&limit=1", "/v0/users/382951/collections?subject_type=2&limit=30"},
-		{"UserCharacterCollections", "/v0/users/2/collections/-/characters?limit=1", "/v0/users/2/collections/-/characters?limit=30"},
-		{"UserPersonCollections", "/v0/users/1/collections/-/persons?limit=1", "/v0/users/1/collections/-/persons?limit=30"},
+		// the subject, then its credits ⟕ persons
+		{"SubjectPersons", "/v0/subjects/6/persons", "/v0/subjects/12/persons", 2},
+		// the subject, then its appearances ⟕ characters ⟕ casts ⟕ persons
+		{"SubjectCharacters", "/v0/subjects/14/characters", "/v0/subjects/12/characters", 2},
+		// the subject, then its relations ⋈ subjects
+		{"SubjectRelations", "/v0/subjects/10/subjects", "/v0/subjects/8/subjects", 2},
+		// the character, then its appearances ⋈ subjects
+		{"CharacterSubjects", "/v0/characters/36/subjects", "/v0/characters/3/subjects", 2},
+		// the character, then its casts ⟕ persons ⟕ subjects ⟕ appearances
+		{"CharacterPersons", "/v0/characters/90001/persons", "/v0/characters/1/persons", 2},
+		// the person, then its credits ⋈ subjects
+		{"PersonSubjects", "/v0/persons/19/subjects", "/v0/persons/1/subjects", 2},
+		// the person, then its casts ⟕ characters ⟕ subjects ⟕ appearances
+		{"PersonCharacters", "/v0/persons/2/characters", "/v0/persons/1/characters", 2},
+		// the user, the count, the page, the page's subjects
+		{"UserSubjectCollections", "/v0/users/382951/collections?limit=1", "/v0/users/382951/collections?limit=30", 4},
+		{"UserSubjectCollectionsByType", "/v0/users/382951/collections?subject_type=2&limit=1", "/v0/users/382951/collections?subject_type=2&limit=30", 4},
+		// the user, the count, the page, the page's characters or persons
+		{"UserCharacterCollections", "/v0/users/2/collections/-/characters?limit=1", "/v0/users/2/collections/-/characters?limit=30", 4},
+		{"UserPersonCollections", "/v0/users/1/collections/-/persons?limit=1", "/v0/users/1/collections/-/persons?limit=30", 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			measure := func(path string) (items int, c compat.Counts) {
@@ -94,6 +108,7 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 					short.Statements(), short.Prepares, long.Statements(), long.Prepares, nLong,
 					strings.Join(short.SQL, "\n  "), strings.Join(long.SQL, "\n  "))
 			}
+			wantStatements(t, tc.long, long, tc.want)
 		})
 	}
 
@@ -101,14 +116,17 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		a, b string
+		want int
 	}{
-		{"Subject", "/v0/subjects/6", "/v0/subjects/12"},
-		{"Character", "/v0/characters/36", "/v0/characters/1"},
-		{"Person", "/v0/persons/19", "/v0/persons/1"},
-		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9"},
+		// the subject, then its episode count and meta tags together
+		{"Subject", "/v0/subjects/6", "/v0/subjects/12", 2},
+		{"Character", "/v0/characters/36", "/v0/characters/1", 1},
+		{"Person", "/v0/persons/19", "/v0/persons/1", 1},
+		// the user, the collection, its subject
+		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var counts [2]int
+			var counts [2]compat.Counts
 			for i, path := range []string{tc.a, tc.b} {
 				get(t, api.URL, path)
 				api.Counter.Reset()
@@ -116,12 +134,35 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 				if resp.Status != http.StatusOK {
 					t.Fatalf("GET %s = %d %.300s", path, resp.Status, resp.Body)
 				}
-				counts[i] = api.Counter.Counts().Statements()
+				counts[i] = api.Counter.Counts()
 			}
-			t.Logf("%s → %d statements; %s → %d statements", tc.a, counts[0], tc.b, counts[1])
-			if counts[0] == 0 || counts[0] != counts[1] {
-				t.Errorf("statement counts %v, want equal and non-zero", counts)
+			t.Logf("%s → %d statements; %s → %d statements", tc.a, counts[0].Statements(), tc.b, counts[1].Statements())
+			if counts[0].Statements() == 0 || counts[0].Statements() != counts[1].Statements() {
+				t.Errorf("statement counts %d and %d, want equal and non-zero", counts[0].Statements(), counts[1].Statements())
+			}
+			for i, path := range []string{tc.a, tc.b} {
+				wantStatements(t, path, counts[i], tc.want)
 			}
 		})
+	}
+
+	// A merged subject answers its redirect after reading the subject only.
+	t.Run("MergedSubject", func(t *testing.T) {
+		const path = "/v0/subjects/18"
+		get(t, api.URL, path)
+		api.Counter.Reset()
+		resp := get(t, api.URL, path)
+		if resp.Status != http.StatusFound {
+			t.Fatalf("GET %s = %d, want 302 (the dataset's merged subject)", path, resp.Status)
+		}
+		wantStatements(t, path, api.Counter.Counts(), 1)
+	})
+}
+
+// wantStatements fails t unless the request to path ran want statements.
+func wantStatements(t *testing.T, path string, c compat.Counts, want int) {
+	t.Helper()
+	if c.Statements() != want {
+		t.Errorf("GET %s ran %d statements, want %d:\n  %s", path, c.Statements(), want, strings.Join(c.SQL, "\n  "))
 	}
 }
