@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/domain/character"
+	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/mono"
 	"github.com/bangumi/chii/domain/subject"
 	"github.com/bangumi/chii/ports"
 )
@@ -289,12 +294,30 @@ var etagPaths = []string{
 	"/v0/persons/5076", "/v0/persons/3/subjects", "/v0/persons/3/characters",
 	"/v0/users/382951/collections", "/v0/users/382951/collections/8",
 	"/v0/users/382951/collections/-/characters", "/v0/users/382951/collections/-/persons",
+	"/v0/users/1/collections/-/characters/3", "/v0/users/1/collections/-/persons/5076",
+}
+
+// TestETagPaths_CoverEveryGETRoute keeps etagPaths complete as routes are added.
+func TestETagPaths_CoverEveryGETRoute(t *testing.T) {
+	param := regexp.MustCompile(`\{[^}]*\}`)
+	for _, rt := range (&server{}).routes() {
+		if rt.method != http.MethodGet || rt.doc.success.status != http.StatusOK || !strings.HasPrefix(rt.path, "/v0/") {
+			continue
+		}
+		quoted := regexp.QuoteMeta(param.ReplaceAllString(rt.path, "PARAM"))
+		re := regexp.MustCompile("^" + strings.ReplaceAll(quoted, "PARAM", `[^/]+`) + "$")
+		if !slices.ContainsFunc(etagPaths, func(p string) bool { return re.MatchString(p) }) {
+			t.Errorf("no path of etagPaths exercises GET %s", rt.path)
+		}
+	}
 }
 
 func TestResponseCache_ETag(t *testing.T) {
 	for _, cached := range []bool{true, false} {
 		t.Run(map[bool]string{true: "Cached", false: "Uncached"}[cached], func(t *testing.T) {
-			var opts []apiOption
+			opts := []apiOption{func(_ *Deps, st *inmem.Store) {
+				st.PutMonoCollect(collect.MonoCollect{Category: mono.Person, TargetID: 5076, UserID: 1, CreatedAt: testNow})
+			}}
 			if cached {
 				opts = append(opts, withResponses(NewResponseCache(ResponseCacheOptions{})))
 			}
