@@ -67,7 +67,9 @@ func newBreaker(o BreakerOptions) *gobreaker.CircuitBreaker[struct{}] {
 }
 
 // breakerHook runs every command and pipeline of a client through its breaker.
-type breakerHook struct{ cb *gobreaker.CircuitBreaker[struct{}] }
+type breakerHook struct {
+	cb *gobreaker.CircuitBreaker[struct{}]
+}
 
 func (breakerHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
