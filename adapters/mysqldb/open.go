@@ -67,6 +67,11 @@ func applySession(cfg *mysql.Config) error {
 	if _, ok := cfg.Params["innodb_lock_wait_timeout"]; !ok {
 		cfg.Params["innodb_lock_wait_timeout"] = "5"
 	}
+	// The same for metadata locks (LOCK TABLES, ALTER TABLE; the server default is a year):
+	// a statement that the client gave up on must not wait on in the server either.
+	if _, ok := cfg.Params["lock_wait_timeout"]; !ok {
+		cfg.Params["lock_wait_timeout"] = "5"
+	}
 	// Dialling a server that does not answer fails fast instead of holding a pool slot.
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultDialTimeout

@@ -48,9 +48,9 @@ func TestOpen_SessionSettings(t *testing.T) {
 	if mode != "" || tz != "+00:00" || charset != "utf8mb4" || collation != "utf8mb4_unicode_ci" {
 		t.Errorf("session = (%q, %q, %q, %q), want ('', +00:00, utf8mb4, utf8mb4_unicode_ci)", mode, tz, charset, collation)
 	}
-	var lockWait int
-	if err := db.QueryRowContext(t.Context(), "SELECT @@SESSION.innodb_lock_wait_timeout").Scan(&lockWait); err != nil || lockWait != 5 {
-		t.Errorf("innodb_lock_wait_timeout = %d, %v; want 5", lockWait, err)
+	var lockWait, mdlWait int
+	if err := db.QueryRowContext(t.Context(), "SELECT @@SESSION.innodb_lock_wait_timeout, @@SESSION.lock_wait_timeout").Scan(&lockWait, &mdlWait); err != nil || lockWait != 5 || mdlWait != 5 {
+		t.Errorf("innodb_lock_wait_timeout, lock_wait_timeout = %d, %d, %v; want 5, 5", lockWait, mdlWait, err)
 	}
 	var now time.Time
 	if err := db.QueryRowContext(t.Context(), "SELECT NOW()").Scan(&now); err != nil {

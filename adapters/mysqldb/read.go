@@ -35,16 +35,19 @@ var readDialect = goqu.Dialect("mysql")
 // from starts a prepared select on table.
 func from(table any) *goqu.SelectDataset { return readDialect.From(table).Prepared(true) }
 
-// queryRows builds ds, runs it on q and calls scan for each row. what names the
-// statement in errors.
+// queryRows builds ds, runs it on q within ReadTimeout and calls scan for each row. what
+// names the statement in errors; an error that means MySQL is unavailable is a
+// domain.ErrUnavailable.
 func queryRows(ctx context.Context, q Querier, what string, ds *goqu.SelectDataset, scan func(*sql.Rows) error) error {
 	query, args, err := ds.ToSQL()
 	if err != nil {
 		return fmt.Errorf("mysqldb: build %s: %w", what, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, ReadTimeout)
+	defer cancel()
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("mysqldb: %s: %w", what, err)
+		return fmt.Errorf("mysqldb: %s: %w", what, classify(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -53,7 +56,7 @@ func queryRows(ctx context.Context, q Querier, what string, ds *goqu.SelectDatas
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("mysqldb: %s: %w", what, err)
+		return fmt.Errorf("mysqldb: %s: %w", what, classify(err))
 	}
 	return nil
 }

@@ -50,17 +50,18 @@ func NewUnitOfWork(db *sql.DB) *UnitOfWork {
 // collects of one target serialise on LockTarget's row lock. An error from fn, or a panic (re-raised),
 // rolls the transaction back. fn's error is returned as is. When MySQL aborts the
 // transaction as a deadlock victim (error 1213) Do runs fn again in a new transaction, up
-// to DefaultTxAttempts times in all, unless ctx is done.
+// to DefaultTxAttempts times in all, unless ctx is done. An error that means MySQL is
+// unavailable (down, a lock wait timeout) comes back as a domain.ErrUnavailable too.
 func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := u.once(ctx, fn)
 		if err == nil || !isDeadlock(err) || attempt >= u.attempts || ctx.Err() != nil {
-			return err
+			return classify(err)
 		}
 		// A short, growing pause lets the winner of the deadlock finish first.
 		select {
 		case <-ctx.Done():
-			return err
+			return classify(err)
 		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
 		}
 	}
