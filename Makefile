@@ -6,7 +6,7 @@ SHELL := bash
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: run build test lint imports bench bench-http bench-crawl
+.PHONY: run build test test-faults lint imports bench bench-http bench-crawl
 
 run: ## start the API in demo mode on 127.0.0.1:3000 (no external service)
 	$(GO) run ./runtime/cmd/chii server
@@ -27,6 +27,9 @@ test: lint ## lint, then every test with -race; ends with "N passed, N failed, N
 	$(GO) build -o "$$tmp/testsum" ./runtime/cmd/testsum; \
 	echo "go test -race -count=1 $(PKGS)"; \
 	$(GO) test -race -count=1 -json $(PKGS) | "$$tmp/testsum"
+
+test-faults: ## the fault-injection suite alone (MySQL and Redis behind proxies that refuse or freeze); make test runs it too
+	$(GO) test -race -count=1 -v ./runtime/faults
 
 bench: ## every benchmark, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,280 @@
+package faults_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/bangumi/chii/adapters/httpapi"
+	"github.com/bangumi/chii/adapters/mysqldb"
+	"github.com/bangumi/chii/adapters/rediscache"
+	"github.com/bangumi/chii/contracttests/golden"
+	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/runtime/faults"
+	"github.com/bangumi/chii/runtime/server"
+)
+
+// syncBuffer is a log sink safe for concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) count(substr string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Count(s.b.String(), substr)
+}
+
+// env is chii's API composed as `chii server` composes it with MySQL and Redis, each reached
+// through its own Proxy.
+type env struct {
+	url          string
+	mysql, redis *faults.Proxy
+	logs         *syncBuffer
+	responses    *httpapi.ResponseCache
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dsn, _ := testenv.MySQL(t, testenv.WithData(), testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
+	redisClient, prefix := testenv.Redis(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{logs: &syncBuffer{}}
+	if e.mysql, err = faults.NewProxy(cfg.Addr); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.mysql.Close() })
+	if e.redis, err = faults.NewProxy(redisClient.Options().Addr); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.redis.Close() })
+
+	cfg.Addr = e.mysql.Addr()
+	db, err := mysqldb.Open(t.Context(), mysqldb.Options{DSN: cfg.FormatDSN(), MaxOpenConns: 10, MaxIdleConns: 10, ConnMaxLifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	rc, err := rediscache.NewClient(t.Context(), rediscache.Options{URL: fmt.Sprintf("redis://%s/%d", e.redis.Addr(), redisClient.Options().DB)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rc.Close() })
+
+	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a := server.MySQLAdapters(db)
+	a.Cache = rediscache.NewCache(rc, prefix)
+	a.RateLimiter = rediscache.NewRateLimiter(rc, prefix+"rl:", time.Minute, 1<<30, time.Hour)
+	e.responses = httpapi.NewResponseCache(httpapi.ResponseCacheOptions{Shared: rediscache.NewTaggedStore(rc, prefix), Logger: logger})
+	a.Responses = e.responses
+	srv := httptest.NewServer(server.NewAPI(a, server.APIOptions{Logger: logger, Version: "faults"}))
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	return e
+}
+
+// load is what a run of requests saw.
+type load struct {
+	requests int
+	statuses map[int]int
+	p99      time.Duration
+	rps      float64
+	// wrong counts answers whose status differs from the path's status without faults.
+	wrong int
+}
+
+func (l load) String() string {
+	return fmt.Sprintf("%d requests, %.0f req/s, p99 %v, statuses %v", l.requests, l.rps, l.p99.Round(time.Millisecond), l.statuses)
+}
+
+// hammer sends GETs of paths (in turn, by workers clients) for d and checks each status
+// against want (path → status; nil: not checked).
+func hammer(t *testing.T, baseURL string, paths []string, want map[string]int, workers int, d time.Duration) load {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	var next atomic.Int64
+	var mu sync.Mutex
+	res := load{statuses: map[int]int{}}
+	var lat []time.Duration
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				path := paths[int(next.Add(1))%len(paths)]
+				req, _ := http.NewRequest(http.MethodGet, baseURL+path, nil)
+				req.Header.Set("User-Agent", golden.UserAgent)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				took := time.Since(t0)
+				status := -1
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+					status = resp.StatusCode
+					if status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") == "" {
+						status = -503 // a 503 without Retry-After
+					}
+				}
+				mu.Lock()
+				res.requests++
+				res.statuses[status]++
+				lat = append(lat, took)
+				if w, ok := want[path]; ok && w != status {
+					res.wrong++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	res.rps = float64(res.requests) / time.Since(start).Seconds()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		res.p99 = lat[len(lat)*99/100]
+	}
+	return res
+}
+
+// subjectPaths are detail and list routes of subjects and persons of the dev dataset.
+func subjectPaths() []string {
+	var out []string
+	for _, id := range []int{1, 2, 8, 9, 12, 15, 16, 18, 20, 253, 283, 292} {
+		out = append(out, fmt.Sprintf("/v0/subjects/%d", id), fmt.Sprintf("/v0/subjects/%d/persons", id))
+	}
+	for _, id := range []int{1, 2, 3, 4, 5, 6, 7} {
+		out = append(out, fmt.Sprintf("/v0/persons/%d", id))
+	}
+	return out
+}
+
+func statusesOf(t *testing.T, baseURL string, paths []string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, p := range paths {
+		req, _ := http.NewRequest(http.MethodGet, baseURL+p, nil)
+		req.Header.Set("User-Agent", golden.UserAgent)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		out[p] = resp.StatusCode
+	}
+	return out
+}
+
+// TestRedisOutage: with Redis frozen (connections accepted, nothing answered) and then
+// refused, every request still gets the answer it gets with Redis up, and a request is not
+// held up by Redis for long (the client's circuit breaker skips it after a few failures).
+func TestRedisOutage(t *testing.T) {
+	e := newEnv(t)
+	paths := subjectPaths()
+	want := statusesOf(t, e.url, paths)
+	const phase = 2 * time.Second
+	base := hammer(t, e.url, paths, want, 8, phase)
+	t.Logf("Redis up:      %s", base)
+	for _, m := range []struct {
+		name string
+		mode faults.Mode
+	}{{"frozen", faults.Freeze}, {"refused", faults.Refuse}} {
+		e.redis.Set(m.mode)
+		before := e.redis.Accepted()
+		got := hammer(t, e.url, paths, want, 8, phase)
+		tries := e.redis.Accepted() - before
+		t.Logf("Redis %s: %s (%.0f%% of the rate with Redis up); %d connections tried", m.name, got, 100*got.rps/base.rps, tries)
+		// go-redis drops a connection whose command failed and dials again: without the
+		// breaker every request tries Redis (and waits for it); with it, only a probe now and then.
+		if tries > 20 {
+			t.Errorf("Redis %s: %d connection attempts in %v, want the breaker to skip Redis (a few probes)", m.name, tries, phase)
+		}
+		if got.wrong > 0 {
+			t.Errorf("Redis %s: %d answers differ from the answers with Redis up (%s)", m.name, got.wrong, got)
+		}
+	}
+	e.redis.Set(faults.Pass)
+	if n := e.logs.count("rate limiter failed") + e.logs.count("shared tier failed"); n > 10 {
+		t.Errorf("%d log lines about Redis in a %v outage, want a few (sampled)", n, 2*phase)
+	}
+	after := hammer(t, e.url, paths, want, 8, phase)
+	t.Logf("Redis back:    %s", after)
+	if after.wrong > 0 {
+		t.Errorf("after the outage: %d wrong answers", after.wrong)
+	}
+}
+
+// TestMySQLOutage: with MySQL refusing connections, a request the cache cannot answer gets
+// 503 with Retry-After at once, cached answers are still served, the log holds a few lines,
+// and everything answers again as soon as MySQL is back.
+func TestMySQLOutage(t *testing.T) {
+	e := newEnv(t)
+	cached := []string{"/v0/subjects/8", "/v0/persons/1"}
+	want := statusesOf(t, e.url, cached) // now in the cache
+	e.mysql.Set(faults.Refuse)
+
+	var fresh atomic.Int64
+	uncached := make([]string, 200)
+	for i := range uncached {
+		uncached[i] = fmt.Sprintf("/v0/subjects/12/persons?n=%d", fresh.Add(1))
+	}
+	down := hammer(t, e.url, uncached, nil, 8, 2*time.Second)
+	t.Logf("MySQL refused, uncached: %s", down)
+	if down.statuses[http.StatusServiceUnavailable] != down.requests {
+		t.Errorf("MySQL refused: statuses %v, want every request 503 with Retry-After", down.statuses)
+	}
+	// Not a speed test (the figure is logged): a 503 must not come from waiting out a timeout.
+	if down.p99 >= mysqldb.ReadTimeout {
+		t.Errorf("MySQL refused: p99 %v, want 503s that do not wait for the read timeout (%v)", down.p99, mysqldb.ReadTimeout)
+	}
+	hits := hammer(t, e.url, cached, want, 4, time.Second)
+	t.Logf("MySQL refused, cached: %s", hits)
+	if hits.wrong > 0 {
+		t.Errorf("cached answers during the outage: %d differ", hits.wrong)
+	}
+	if n := e.logs.count("dependency unavailable"); n > 3 {
+		t.Errorf("%d log lines for %d failed requests in 2 s, want a few (sampled)", n, down.requests)
+	}
+
+	e.mysql.Set(faults.Pass)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, e.url+"/v0/subjects/12/persons?back="+fmt.Sprint(fresh.Add(1)), nil)
+		req.Header.Set("User-Agent", golden.UserAgent)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("MySQL is back but requests still fail after 5 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
