@@ -50,6 +50,8 @@ func (p Process) String() string {
 type Config struct {
 	// HTTPAddr is the listen address of the HTTP server (host:port).
 	HTTPAddr string
+	// HTTP bounds every phase of a server request and its sizes.
+	HTTP HTTP
 
 	MySQL       MySQL
 	RedisURL    string // empty: no Redis
@@ -57,8 +59,12 @@ type Config struct {
 	Meilisearch Meilisearch
 	Log         Log
 
-	// ShutdownGrace bounds how long in-flight work may take after SIGINT/SIGTERM.
+	// ShutdownGrace bounds how long in-flight work may take after SIGINT/SIGTERM (after the
+	// drain). The server's grace is never shorter than its request timeout.
 	ShutdownGrace time.Duration
+	// ShutdownDrain is how long the server keeps serving after SIGINT/SIGTERM with /readyz
+	// answering 503, so that a load balancer stops sending to it before it stops accepting.
+	ShutdownDrain time.Duration
 
 	RateLimit RateLimit
 
@@ -67,6 +73,26 @@ type Config struct {
 
 	// TimelineTopic is the Kafka topic timeline messages are published to and consumed from.
 	TimelineTopic string
+}
+
+// HTTP holds the server's timeouts and size limits.
+type HTTP struct {
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading the whole request, body included: a stalled body is cut and
+	// its connection closed.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end of its answer;
+	// always longer than RequestTimeout.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for its next request.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the size of a request's headers (431 beyond).
+	MaxHeaderBytes int
+	// MaxBodyBytes bounds the size of a request's body (413 beyond).
+	MaxBodyBytes int
+	// RequestTimeout is the deadline of a request's work (its context), from the handler's start.
+	RequestTimeout time.Duration
 }
 
 // MySQL holds the database settings. An empty DSN means "no database": the
@@ -114,20 +140,38 @@ type RateLimit struct {
 
 // Defaults.
 const (
-	DefaultHTTPAddr             = "127.0.0.1:3000"
-	DefaultMySQLMaxOpenConns    = 10
-	DefaultMySQLMaxIdleConns    = 10 // as many as may be open: a burst does not close and reopen connections
-	DefaultMySQLConnMaxLifetime = time.Hour
-	DefaultShutdownGrace        = 10 * time.Second
-	DefaultRateLimitWindow      = 10 * time.Minute
-	DefaultRateLimitCount       = 3000
-	DefaultRateLimitLongTime    = time.Hour
-	DefaultTimelineTopic        = "timeline"
-	DefaultCacheMaxBytes        = 64 << 20
-	DefaultCacheLocalTTL        = 10 * time.Minute
-	DefaultCacheSharedTTL       = time.Hour
-	DefaultCanalGroupID         = "go-canal"
-	DefaultTimelineGroupID      = "go-timeline"
+	DefaultHTTPAddr              = "127.0.0.1:3000"
+	DefaultMySQLMaxOpenConns     = 10
+	DefaultMySQLMaxIdleConns     = 10 // as many as may be open: a burst does not close and reopen connections
+	DefaultMySQLConnMaxLifetime  = time.Hour
+	DefaultShutdownGrace         = 10 * time.Second // the workers'; the server's is DefaultRequestTimeout + DeadlineMargin
+	DefaultShutdownDrain         = 0 * time.Second
+	DefaultHTTPReadHeaderTimeout = 10 * time.Second
+	DefaultHTTPReadTimeout       = 30 * time.Second
+	DefaultHTTPIdleTimeout       = time.Minute
+	DefaultHTTPMaxHeaderBytes    = 64 << 10
+	DefaultHTTPMaxBodyBytes      = 1 << 20
+	DefaultRequestTimeout        = 30 * time.Second
+	DefaultRateLimitWindow       = 10 * time.Minute
+	DefaultRateLimitCount        = 3000
+	DefaultRateLimitLongTime     = time.Hour
+	DefaultTimelineTopic         = "timeline"
+	DefaultCacheMaxBytes         = 64 << 20
+	DefaultCacheLocalTTL         = 10 * time.Minute
+	DefaultCacheSharedTTL        = time.Hour
+	DefaultCanalGroupID          = "go-canal"
+	DefaultTimelineGroupID       = "go-timeline"
+)
+
+// Margins of the server's timeouts over its request timeout.
+const (
+	// DeadlineMargin is what the server's write timeout and shutdown grace default to above
+	// the request timeout: the time to write the answer of a request that used all of it.
+	DeadlineMargin = 5 * time.Second
+	// MinGraceMargin is the least the server's shutdown grace must exceed the request timeout
+	// by: with no margin, a request that runs to its deadline as the stop begins loses the race
+	// between writing its answer and the end of the grace.
+	MinGraceMargin = time.Second
 )
 
 // loader collects values and problems while reading the environment.
@@ -160,9 +204,17 @@ func (l *loader) str(def string, names ...string) string {
 }
 
 func (l *loader) duration(def time.Duration, allowSeconds bool, names ...string) time.Duration {
+	if d, ok := l.optDuration(allowSeconds, names...); ok {
+		return d
+	}
+	return def
+}
+
+// optDuration reads a duration; ok is false when the variable is unset or invalid (reported).
+func (l *loader) optDuration(allowSeconds bool, names ...string) (d time.Duration, ok bool) {
 	v, from := l.lookup(names...)
 	if v == "" {
-		return def
+		return 0, false
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil && allowSeconds {
@@ -176,13 +228,13 @@ func (l *loader) duration(def time.Duration, allowSeconds bool, names ...string)
 		} else {
 			l.fail(from, "%q is not a duration (use e.g. 10s, 1m30s)", v)
 		}
-		return def
+		return 0, false
 	}
 	if d <= 0 {
 		l.fail(from, "%q must be positive", v)
-		return def
+		return 0, false
 	}
-	return d
+	return d, true
 }
 
 func (l *loader) integer(def, minimum int, names ...string) int {
@@ -228,7 +280,8 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 	c.Kafka = l.kafka(p)
 	c.Meilisearch = l.meilisearch()
 	c.Log = l.log()
-	c.ShutdownGrace = l.duration(DefaultShutdownGrace, false, "CHII_SHUTDOWN_GRACE")
+	c.HTTP, c.ShutdownGrace = l.httpAndGrace(p)
+	c.ShutdownDrain = l.drain()
 	c.RateLimit = RateLimit{
 		Window:   l.duration(DefaultRateLimitWindow, true, "CHII_RATE_LIMIT_WINDOW", "RATE_LIMIT_WINDOW"),
 		Count:    l.integer(DefaultRateLimitCount, 1, "CHII_RATE_LIMIT_COUNT", "RATE_LIMIT_COUNT"),
@@ -242,6 +295,84 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 	c.TimelineTopic = l.str(DefaultTimelineTopic, "CHII_TIMELINE_TOPIC")
 
 	return c, errors.Join(l.errs...)
+}
+
+// httpAndGrace reads the server's timeouts and limits and the shutdown grace, which depend on
+// each other:
+//
+//   - the server's grace covers a request's deadline, so that every request in flight at a stop
+//     gets its answer: it must exceed the request timeout by MinGraceMargin (1s) at least, and
+//     defaults to the request timeout + DeadlineMargin (5s); the workers' grace defaults to 10s;
+//   - the request timeout defaults to 30s, or to an explicit CHII_SHUTDOWN_GRACE less
+//     MinGraceMargin when that is shorter; an explicit grace that does not cover an explicit
+//     request timeout is refused;
+//   - the write timeout defaults to the request timeout + DeadlineMargin and must exceed it;
+//   - the header timeout defaults to 10s (or the read timeout if shorter) and must not exceed
+//     the read timeout, which bounds the whole request.
+func (l *loader) httpAndGrace(p Process) (HTTP, time.Duration) {
+	h := HTTP{
+		ReadTimeout:    l.duration(DefaultHTTPReadTimeout, false, "CHII_HTTP_READ_TIMEOUT"),
+		IdleTimeout:    l.duration(DefaultHTTPIdleTimeout, false, "CHII_HTTP_IDLE_TIMEOUT"),
+		MaxHeaderBytes: l.integer(DefaultHTTPMaxHeaderBytes, 4096, "CHII_HTTP_MAX_HEADER_BYTES"),
+		MaxBodyBytes:   l.integer(DefaultHTTPMaxBodyBytes, 1, "CHII_HTTP_MAX_BODY_BYTES"),
+	}
+	header, headerSet := l.optDuration(false, "CHII_HTTP_READ_HEADER_TIMEOUT")
+	switch {
+	case !headerSet:
+		h.ReadHeaderTimeout = min(DefaultHTTPReadHeaderTimeout, h.ReadTimeout)
+	case header > h.ReadTimeout:
+		l.fail("CHII_HTTP_READ_HEADER_TIMEOUT", "%s exceeds CHII_HTTP_READ_TIMEOUT (%s), which bounds the whole request", header, h.ReadTimeout)
+		h.ReadHeaderTimeout = h.ReadTimeout
+	default:
+		h.ReadHeaderTimeout = header
+	}
+
+	grace, graceSet := l.optDuration(false, "CHII_SHUTDOWN_GRACE")
+	request, requestSet := l.optDuration(false, "CHII_REQUEST_TIMEOUT")
+	h.RequestTimeout = DefaultRequestTimeout
+	switch {
+	case requestSet:
+		h.RequestTimeout = request
+	case graceSet && p == Server && grace <= MinGraceMargin:
+		l.fail("CHII_SHUTDOWN_GRACE", "%s leaves no time for a request: the server's grace must exceed CHII_REQUEST_TIMEOUT by %s", grace, MinGraceMargin)
+	case graceSet && p == Server:
+		h.RequestTimeout = min(DefaultRequestTimeout, grace-MinGraceMargin)
+	}
+	switch {
+	case !graceSet && p == Server:
+		grace = h.RequestTimeout + DeadlineMargin
+	case !graceSet:
+		grace = DefaultShutdownGrace
+	case p == Server && requestSet && grace < h.RequestTimeout+MinGraceMargin:
+		l.fail("CHII_SHUTDOWN_GRACE", "%s does not cover CHII_REQUEST_TIMEOUT (%s) and %s to answer: a request in flight at a stop could lose its answer",
+			grace, h.RequestTimeout, MinGraceMargin)
+	}
+
+	write, writeSet := l.optDuration(false, "CHII_HTTP_WRITE_TIMEOUT")
+	switch {
+	case !writeSet:
+		h.WriteTimeout = h.RequestTimeout + DeadlineMargin
+	case write <= h.RequestTimeout:
+		l.fail("CHII_HTTP_WRITE_TIMEOUT", "%s must exceed CHII_REQUEST_TIMEOUT (%s), or an answer that takes the whole request timeout is lost", write, h.RequestTimeout)
+		h.WriteTimeout = h.RequestTimeout + DeadlineMargin
+	default:
+		h.WriteTimeout = write
+	}
+	return h, grace
+}
+
+// drain reads CHII_SHUTDOWN_DRAIN, which may be 0 (stop accepting at once).
+func (l *loader) drain() time.Duration {
+	v, from := l.lookup("CHII_SHUTDOWN_DRAIN")
+	if v == "" {
+		return DefaultShutdownDrain
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		l.fail(from, "%q is not a duration of 0 or more (use e.g. 0s, 5s)", v)
+		return DefaultShutdownDrain
+	}
+	return d
 }
 
 func (l *loader) httpAddr() string {

@@ -27,8 +27,17 @@ func defaults(p config.Process) config.Config {
 			MaxIdleConns:    config.DefaultMySQLMaxIdleConns,
 			ConnMaxLifetime: time.Hour,
 		},
+		HTTP: config.HTTP{
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      35 * time.Second,
+			IdleTimeout:       time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			MaxBodyBytes:      1 << 20,
+			RequestTimeout:    30 * time.Second,
+		},
 		Log:           config.Log{Format: "json", Level: slog.LevelInfo},
-		ShutdownGrace: 10 * time.Second,
+		ShutdownGrace: 35 * time.Second, // the server's: the request timeout and 5s to write its answer
 		RateLimit:     config.RateLimit{Window: 10 * time.Minute, Count: 3000, LongTime: time.Hour},
 		ResponseCache: config.ResponseCache{MaxBytes: 64 << 20, LocalTTL: 10 * time.Minute, SharedTTL: time.Hour},
 		TimelineTopic: "timeline",
@@ -36,8 +45,10 @@ func defaults(p config.Process) config.Config {
 	switch p {
 	case config.CanalWorker:
 		c.Kafka.GroupID = "go-canal"
+		c.ShutdownGrace = 10 * time.Second
 	case config.TimelineWorker:
 		c.Kafka.GroupID = "go-timeline"
+		c.ShutdownGrace = 10 * time.Second
 	}
 	return c
 }
@@ -54,27 +65,35 @@ func TestLoad_Valid(t *testing.T) {
 			name: "AllChiiVariables",
 			proc: config.Server,
 			env: map[string]string{
-				"CHII_HTTP_ADDR":               "0.0.0.0:8080",
-				"CHII_MYSQL_DSN":               "u:p@tcp(db:3306)/bangumi",
-				"CHII_MYSQL_MAX_OPEN_CONNS":    "20",
-				"CHII_MYSQL_MAX_IDLE_CONNS":    "0",
-				"CHII_MYSQL_CONN_MAX_LIFETIME": "30m",
-				"CHII_REDIS_URL":               "redis://:secret@cache:6379/1",
-				"CHII_KAFKA_BROKERS":           "k1:9092, k2:9092",
-				"CHII_KAFKA_TOPICS":            "a,b",
-				"CHII_KAFKA_GROUP_ID":          "g",
-				"CHII_MEILISEARCH_URL":         "http://meili:7700",
-				"CHII_MEILISEARCH_KEY":         "k",
-				"CHII_LOG_FORMAT":              "TEXT",
-				"CHII_LOG_LEVEL":               "debug",
-				"CHII_SHUTDOWN_GRACE":          "3s",
-				"CHII_RATE_LIMIT_WINDOW":       "5m",
-				"CHII_RATE_LIMIT_COUNT":        "10",
-				"CHII_RATE_LIMIT_LONG_TIME":    "2h",
-				"CHII_TIMELINE_TOPIC":          "tl",
-				"CHII_CACHE_MAX_BYTES":         "2097152",
-				"CHII_CACHE_LOCAL_TTL":         "1m",
-				"CHII_CACHE_SHARED_TTL":        "2h",
+				"CHII_HTTP_ADDR":                "0.0.0.0:8080",
+				"CHII_MYSQL_DSN":                "u:p@tcp(db:3306)/bangumi",
+				"CHII_MYSQL_MAX_OPEN_CONNS":     "20",
+				"CHII_MYSQL_MAX_IDLE_CONNS":     "0",
+				"CHII_MYSQL_CONN_MAX_LIFETIME":  "30m",
+				"CHII_REDIS_URL":                "redis://:secret@cache:6379/1",
+				"CHII_KAFKA_BROKERS":            "k1:9092, k2:9092",
+				"CHII_KAFKA_TOPICS":             "a,b",
+				"CHII_KAFKA_GROUP_ID":           "g",
+				"CHII_MEILISEARCH_URL":          "http://meili:7700",
+				"CHII_MEILISEARCH_KEY":          "k",
+				"CHII_LOG_FORMAT":               "TEXT",
+				"CHII_LOG_LEVEL":                "debug",
+				"CHII_SHUTDOWN_GRACE":           "3s",
+				"CHII_RATE_LIMIT_WINDOW":        "5m",
+				"CHII_RATE_LIMIT_COUNT":         "10",
+				"CHII_RATE_LIMIT_LONG_TIME":     "2h",
+				"CHII_TIMELINE_TOPIC":           "tl",
+				"CHII_CACHE_MAX_BYTES":          "2097152",
+				"CHII_CACHE_LOCAL_TTL":          "1m",
+				"CHII_CACHE_SHARED_TTL":         "2h",
+				"CHII_HTTP_READ_HEADER_TIMEOUT": "2s",
+				"CHII_HTTP_READ_TIMEOUT":        "20s",
+				"CHII_HTTP_WRITE_TIMEOUT":       "3s",
+				"CHII_HTTP_IDLE_TIMEOUT":        "45s",
+				"CHII_HTTP_MAX_HEADER_BYTES":    "8192",
+				"CHII_HTTP_MAX_BODY_BYTES":      "1000",
+				"CHII_REQUEST_TIMEOUT":          "2s",
+				"CHII_SHUTDOWN_DRAIN":           "4s",
 			},
 			modify: func(c *config.Config) {
 				c.HTTPAddr = "0.0.0.0:8080"
@@ -84,6 +103,11 @@ func TestLoad_Valid(t *testing.T) {
 				c.Meilisearch = config.Meilisearch{URL: "http://meili:7700", Key: "k"}
 				c.Log = config.Log{Format: "text", Level: slog.LevelDebug}
 				c.ShutdownGrace = 3 * time.Second
+				c.ShutdownDrain = 4 * time.Second
+				c.HTTP = config.HTTP{
+					ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 20 * time.Second, WriteTimeout: 3 * time.Second,
+					IdleTimeout: 45 * time.Second, MaxHeaderBytes: 8192, MaxBodyBytes: 1000, RequestTimeout: 2 * time.Second,
+				}
 				c.RateLimit = config.RateLimit{Window: 5 * time.Minute, Count: 10, LongTime: 2 * time.Hour}
 				c.TimelineTopic = "tl"
 				c.ResponseCache = config.ResponseCache{MaxBytes: 2 << 20, LocalTTL: time.Minute, SharedTTL: 2 * time.Hour}
@@ -163,6 +187,64 @@ func TestLoad_Valid(t *testing.T) {
 			},
 		},
 		{
+			// The server's grace covers the request deadline: an explicit shorter grace lowers it.
+			name: "ServerGraceShorterThanDefaultRequestTimeout",
+			proc: config.Server,
+			env:  map[string]string{"CHII_SHUTDOWN_GRACE": "5s"},
+			modify: func(c *config.Config) {
+				c.ShutdownGrace = 5 * time.Second
+				c.HTTP.RequestTimeout = 4 * time.Second
+				c.HTTP.WriteTimeout = 9 * time.Second
+			},
+		},
+		{
+			name: "ServerGraceFollowsRequestTimeout",
+			proc: config.Server,
+			env:  map[string]string{"CHII_REQUEST_TIMEOUT": "1m"},
+			modify: func(c *config.Config) {
+				c.HTTP.RequestTimeout = time.Minute
+				c.HTTP.WriteTimeout = time.Minute + 5*time.Second
+				c.ShutdownGrace = time.Minute + 5*time.Second
+			},
+		},
+		{
+			name: "ServerGraceJustCoversRequestTimeout",
+			proc: config.Server,
+			env:  map[string]string{"CHII_REQUEST_TIMEOUT": "20s", "CHII_SHUTDOWN_GRACE": "21s"},
+			modify: func(c *config.Config) {
+				c.HTTP.RequestTimeout = 20 * time.Second
+				c.HTTP.WriteTimeout = 25 * time.Second
+				c.ShutdownGrace = 21 * time.Second
+			},
+		},
+		{
+			// A worker serves no requests: its grace is its own, whatever CHII_REQUEST_TIMEOUT says.
+			name: "WorkerGraceIgnoresRequestTimeout",
+			proc: config.CanalWorker,
+			env: map[string]string{
+				"CHII_KAFKA_BROKERS": "k:9092", "CHII_KAFKA_TOPICS": "t",
+				"CHII_REQUEST_TIMEOUT": "1m", "CHII_SHUTDOWN_GRACE": "5s",
+			},
+			modify: func(c *config.Config) {
+				c.Kafka.Brokers, c.Kafka.Topics = []string{"k:9092"}, []string{"t"}
+				c.HTTP.RequestTimeout = time.Minute
+				c.HTTP.WriteTimeout = time.Minute + 5*time.Second
+				c.ShutdownGrace = 5 * time.Second
+			},
+		},
+		{
+			name:   "HeaderTimeoutFollowsShortReadTimeout",
+			proc:   config.Server,
+			env:    map[string]string{"CHII_HTTP_READ_TIMEOUT": "4s"},
+			modify: func(c *config.Config) { c.HTTP.ReadTimeout, c.HTTP.ReadHeaderTimeout = 4*time.Second, 4*time.Second },
+		},
+		{
+			name:   "DrainZero",
+			proc:   config.Server,
+			env:    map[string]string{"CHII_SHUTDOWN_DRAIN": "0s"},
+			modify: func(*config.Config) {},
+		},
+		{
 			name: "IntegerSecondsForRateLimit",
 			proc: config.Server,
 			env:  map[string]string{"CHII_RATE_LIMIT_WINDOW": "60", "CHII_RATE_LIMIT_LONG_TIME": "7200"},
@@ -217,6 +299,38 @@ func TestLoad_Invalid(t *testing.T) {
 		{name: "Conns", env: map[string]string{"CHII_MYSQL_MAX_OPEN_CONNS": "-1"}, want: []string{"CHII_MYSQL_MAX_OPEN_CONNS"}},
 		{name: "RateCount", env: map[string]string{"RATE_LIMIT_COUNT": "many"}, want: []string{"RATE_LIMIT_COUNT"}},
 		{name: "RateWindow", env: map[string]string{"CHII_RATE_LIMIT_WINDOW": "soon"}, want: []string{"CHII_RATE_LIMIT_WINDOW"}},
+		{
+			name: "GraceShorterThanRequestTimeout",
+			env:  map[string]string{"CHII_SHUTDOWN_GRACE": "10s", "CHII_REQUEST_TIMEOUT": "30s"},
+			want: []string{"CHII_SHUTDOWN_GRACE: 10s does not cover CHII_REQUEST_TIMEOUT (30s)"},
+		},
+		{
+			// Equal is not enough: the answer of a request that ran to its deadline needs time.
+			name: "GraceEqualToRequestTimeout",
+			env:  map[string]string{"CHII_SHUTDOWN_GRACE": "30s", "CHII_REQUEST_TIMEOUT": "30s"},
+			want: []string{"CHII_SHUTDOWN_GRACE: 30s does not cover CHII_REQUEST_TIMEOUT (30s)"},
+		},
+		{
+			name: "GraceLeavesNoTimeForARequest",
+			env:  map[string]string{"CHII_SHUTDOWN_GRACE": "1s"},
+			want: []string{"CHII_SHUTDOWN_GRACE: 1s leaves no time for a request"},
+		},
+		{
+			name: "WriteTimeoutNotAboveRequestTimeout",
+			env:  map[string]string{"CHII_HTTP_WRITE_TIMEOUT": "30s"},
+			want: []string{"CHII_HTTP_WRITE_TIMEOUT: 30s must exceed CHII_REQUEST_TIMEOUT (30s)"},
+		},
+		{
+			name: "HeaderTimeoutAboveReadTimeout",
+			env:  map[string]string{"CHII_HTTP_READ_HEADER_TIMEOUT": "11s", "CHII_HTTP_READ_TIMEOUT": "10s"},
+			want: []string{"CHII_HTTP_READ_HEADER_TIMEOUT: 11s exceeds CHII_HTTP_READ_TIMEOUT (10s)"},
+		},
+		{name: "ReadTimeout", env: map[string]string{"CHII_HTTP_READ_TIMEOUT": "0s"}, want: []string{"CHII_HTTP_READ_TIMEOUT"}},
+		{name: "IdleTimeout", env: map[string]string{"CHII_HTTP_IDLE_TIMEOUT": "long"}, want: []string{"CHII_HTTP_IDLE_TIMEOUT"}},
+		{name: "MaxHeaderBytes", env: map[string]string{"CHII_HTTP_MAX_HEADER_BYTES": "100"}, want: []string{"CHII_HTTP_MAX_HEADER_BYTES"}},
+		{name: "MaxBodyBytes", env: map[string]string{"CHII_HTTP_MAX_BODY_BYTES": "1MiB"}, want: []string{"CHII_HTTP_MAX_BODY_BYTES"}},
+		{name: "RequestTimeout", env: map[string]string{"CHII_REQUEST_TIMEOUT": "30"}, want: []string{"CHII_REQUEST_TIMEOUT"}},
+		{name: "DrainNegative", env: map[string]string{"CHII_SHUTDOWN_DRAIN": "-1s"}, want: []string{"CHII_SHUTDOWN_DRAIN"}},
 		{
 			name: "SeveralReportedTogether",
 			proc: config.CanalWorker,
@@ -289,7 +403,7 @@ func TestConfig_LogValueRedactsSecrets(t *testing.T) {
 	if strings.Contains(out, "s3cr3t") {
 		t.Errorf("log line leaks a secret: %s", out)
 	}
-	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"10s"`} {
+	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"35s"`, `"request_timeout":"30s"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log line lacks %s: %s", want, out)
 		}

@@ -21,6 +21,7 @@ import (
 )
 
 // Deps are the opened clients; a nil field is a dependency that is not configured.
+// MySQL's check is required (the server cannot answer without it), Redis's is optional.
 type Deps struct {
 	MySQL  *sql.DB       // nil: no CHII_MYSQL_DSN (server: demo mode)
 	Redis  *redis.Client // nil: no CHII_REDIS_URL
@@ -51,10 +52,28 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 			return nil, fmt.Errorf("open redis: %w", err)
 		}
 		d.Redis = rc
-		d.Checks = append(d.Checks, health.Check{Name: "redis", Addr: rc.Options().Addr,
-			Ping: func(ctx context.Context) error { return rc.Ping(ctx).Err() }})
+		// Optional: without Redis the caches and the rate limiter fall back and every request
+		// is still served, so a Redis outage degrades readiness but does not fail it.
+		d.Checks = append(d.Checks, health.Check{Name: "redis", Addr: rc.Options().Addr, Optional: true,
+			Ping: redisPing(rc)})
 	}
 	return d, nil
+}
+
+// redisPing pings Redis through the client. It dials the server first: the client retries
+// failed dials until the check's deadline, which would report a refused connection as
+// "context deadline exceeded"; the dial names the cause (connection refused, no such host).
+func redisPing(rc *redis.Client) func(ctx context.Context) error {
+	o := rc.Options()
+	return func(ctx context.Context) error {
+		var dialer net.Dialer
+		c, err := dialer.DialContext(ctx, o.Network, o.Addr)
+		if err != nil {
+			return err
+		}
+		_ = c.Close()
+		return rc.Ping(ctx).Err()
+	}
 }
 
 // Close closes every opened client.
