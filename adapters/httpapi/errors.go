@@ -119,6 +119,14 @@ func writeInternalError(w http.ResponseWriter, r *http.Request) {
 // that is down, short enough for a lock or a failover to pass.
 const retryAfter = "5"
 
+// unavailableError is an error of the adapter's own that means "too slow now": a 503.
+type unavailableError string
+
+func (e unavailableError) Error() string { return string(e) }
+
+// Is makes errors.Is(err, domain.ErrUnavailable) true.
+func (unavailableError) Is(target error) bool { return target == domain.ErrUnavailable }
+
 // unavailable reports whether err means "a dependency is down or too slow": an adapter said
 // so (domain.ErrUnavailable), or the request's own deadline passed while it waited.
 func unavailable(err error, r *http.Request) bool {

@@ -38,6 +38,10 @@ type Deps struct {
 	RateLimiter ports.RateLimiter
 	// RateLimitPrefix is put before the limiter keys "u:<uid>" and "ip:<client ip>".
 	RateLimitPrefix string
+	// DatabaseSlots bounds the requests of one family of routes (subjects, characters, persons,
+	// users) that may use the database at once (a bulkhead: a locked table cannot take the
+	// whole pool); half the pool is a good value. 0: no bound.
+	DatabaseSlots int
 	// TrustedProxies are the peers whose Cf-Connecting-Ip / X-Forwarded-For headers name the
 	// client (D14); from any other peer the client is the peer itself. Empty: trust none.
 	TrustedProxies []netip.Prefix
@@ -78,6 +82,7 @@ type server struct {
 	version         string
 	metrics         *Metrics
 	openapi         []byte
+	bulkheads       *bulkheads
 	unavailableLog  *sampledLog
 	limiterLog      *sampledLog
 }
@@ -117,7 +122,13 @@ func New(d Deps) http.Handler {
 	}
 	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
 	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
+	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users")
 	routes := s.routes()
+	for i := range routes {
+		if routes[i].handler != nil {
+			routes[i].handler = s.guard(routes[i].path, routes[i].handler)
+		}
+	}
 	doc, err := openAPIDocument(routes)
 	if err != nil {
 		panic("httpapi: build OpenAPI document: " + err.Error())

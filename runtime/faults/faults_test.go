@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,17 +52,18 @@ type env struct {
 	mysql, redis *faults.Proxy
 	logs         *syncBuffer
 	responses    *httpapi.ResponseCache
+	direct       *sql.DB // the test's own connections to the database, not through the proxy
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dsn, _ := testenv.MySQL(t, testenv.WithData(), testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
+	dsn, direct := testenv.MySQL(t, testenv.WithData(), testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
 	redisClient, prefix := testenv.Redis(t)
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{logs: &syncBuffer{}}
+	e := &env{logs: &syncBuffer{}, direct: direct}
 	if e.mysql, err = faults.NewProxy(cfg.Addr); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,8 @@ func newEnv(t *testing.T) *env {
 	a.RateLimiter = rediscache.NewRateLimiter(rc, prefix+"rl:", time.Minute, 1<<30, time.Hour)
 	e.responses = httpapi.NewResponseCache(httpapi.ResponseCacheOptions{Shared: rediscache.NewTaggedStore(rc, prefix), Logger: logger})
 	a.Responses = e.responses
-	srv := httptest.NewServer(server.NewAPI(a, server.APIOptions{Logger: logger, Version: "faults"}))
+	// As `chii server` composes it: half the pool per family of routes.
+	srv := httptest.NewServer(server.NewAPI(a, server.APIOptions{Logger: logger, Version: "faults", DatabaseSlots: 5}))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	return e
@@ -276,5 +279,63 @@ func TestMySQLOutage(t *testing.T) {
 			t.Fatal("MySQL is back but requests still fail after 5 s")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// uncached returns n paths of the template (with %d for the id) that no cache holds: each
+// carries its own query.
+func uncached(template string, id, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf(template, id) + fmt.Sprintf("?n=%d", i)
+	}
+	return out
+}
+
+// TestLockedTable: while chii_subjects is write-locked, subject requests answer 503 with
+// Retry-After (they give up after the read timeout, and the subjects family never holds more
+// than its half of the pool), person requests keep being served, and subjects answer again
+// as soon as the lock goes.
+func TestLockedTable(t *testing.T) {
+	e := newEnv(t)
+	subjects := uncached("/v0/subjects/%d", 8, 50000)
+	persons := uncached("/v0/persons/%d", 1, 50000)
+	base := hammer(t, e.url, persons[:25000], nil, 4, 2*time.Second)
+	t.Logf("persons, no lock:             %s", base)
+
+	locker, err := e.direct.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	if _, err := locker.ExecContext(t.Context(), "LOCK TABLES chii_subjects WRITE"); err != nil {
+		t.Fatal(err)
+	}
+	var sub, per load
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); sub = hammer(t, e.url, subjects, nil, 16, 5*time.Second) }()
+	go func() { defer wg.Done(); per = hammer(t, e.url, persons[25000:], nil, 4, 5*time.Second) }()
+	wg.Wait()
+	if _, err := locker.ExecContext(t.Context(), "UNLOCK TABLES"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("subjects, chii_subjects locked: %s", sub)
+	t.Logf("persons, chii_subjects locked:  %s (%.0f%% of the rate without the lock)", per, 100*per.rps/base.rps)
+	if sub.statuses[http.StatusServiceUnavailable] == 0 || sub.statuses[http.StatusServiceUnavailable] != sub.requests {
+		t.Errorf("subject requests with the table locked: %v, want every one 503 with Retry-After", sub.statuses)
+	}
+	if per.statuses[http.StatusOK] != per.requests || per.requests == 0 {
+		t.Errorf("person requests with chii_subjects locked: %v, want every one 200", per.statuses)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
+		r := hammer(t, e.url, []string{fmt.Sprintf("/v0/subjects/8?after=%d", i)}, nil, 1, time.Millisecond)
+		if r.statuses[http.StatusOK] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("subjects still fail 5 s after the unlock: %v", r.statuses)
+		}
 	}
 }

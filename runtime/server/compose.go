@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -79,6 +80,9 @@ type APIOptions struct {
 	Version         string // x-server-version
 	RateLimitPrefix string
 	Metrics         *httpapi.Metrics
+	// DatabaseSlots bounds the requests of one route family using the database at once
+	// (httpapi.Deps.DatabaseSlots); 0: no bound.
+	DatabaseSlots int
 }
 
 // NewAPI composes the use cases on a and returns the /v0 handler. With a response cache the
@@ -108,9 +112,11 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
 		RateLimiter:     a.RateLimiter,
 		RateLimitPrefix: o.RateLimitPrefix,
+		TrustedProxies:  o.TrustedProxies,
 		Logger:          o.Logger,
 		Version:         o.Version,
 		Metrics:         o.Metrics,
+		DatabaseSlots:   o.DatabaseSlots,
 	})
 }
 
@@ -132,8 +138,8 @@ func followInvalidations(ctx context.Context, rc *httpapi.ResponseCache, logger 
 	}
 }
 
-// logCacheStats logs the response cache's figures every interval until ctx ends (no metrics
-// endpoint exists yet; the figures are also logged once when the server stops).
+// logCacheStats logs the response cache's figures every interval until ctx ends (they are
+// also logged once when the server stops, and exported on the internal listener's /metrics).
 func logCacheStats(ctx context.Context, rc *httpapi.ResponseCache, logger *slog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -164,13 +170,22 @@ func Version() string {
 	return "dev"
 }
 
+// composedAPI is what buildAPI composes: the /v0 handler, the counters and the response cache
+// it feeds (exported by the internal listener), and the release of what it opened.
+type composedAPI struct {
+	handler   http.Handler
+	metrics   *httpapi.Metrics
+	responses *httpapi.ResponseCache
+	close     func()
+}
+
 // buildAPI is the server's composition root: the /v0 API handler from the configured
 // dependencies. d.MySQL == nil means demo mode (in-memory adapters seeded with the demo
 // dataset). Redis, when configured, holds the caches and the rate limiter; otherwise they
 // are process-local. Kafka brokers, when configured, receive timeline messages.
-// The returned func releases what buildAPI opened; /healthz and /readyz are mounted in
+// The result's close releases what buildAPI opened; /healthz and /readyz are mounted in
 // front of the handler by Run.
-func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog.Logger) (http.Handler, func(), error) {
+func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog.Logger) (composedAPI, error) {
 	version := Version()
 	var a Adapters
 	if d.MySQL != nil {
@@ -204,7 +219,7 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 	case len(cfg.Kafka.Brokers) > 0:
 		pub, err := kafkabus.NewTimelinePublisher(kafkabus.WriterOptions{Brokers: cfg.Kafka.Brokers, Topic: cfg.TimelineTopic}, logger)
 		if err != nil {
-			return nil, nil, fmt.Errorf("timeline publisher: %w", err)
+			return composedAPI{}, fmt.Errorf("timeline publisher: %w", err)
 		}
 		a.Timeline = pub
 		cleanup = func() {
@@ -220,5 +235,10 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 		logger.Warn("CHII_KAFKA_BROKERS is not set: collects publish no timeline messages")
 	}
 
-	return NewAPI(a, APIOptions{Logger: logger, Version: version}), cleanup, nil
+	// Half the pool per family of routes: a locked table leaves the other half to the others.
+	slots := 0
+	if d.MySQL != nil && cfg.MySQL.MaxOpenConns > 1 {
+		slots = cfg.MySQL.MaxOpenConns / 2
+	}
+	return NewAPI(a, APIOptions{Logger: logger, Version: version, DatabaseSlots: slots}), cleanup, nil
 }
