@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -52,6 +53,12 @@ type Config struct {
 	HTTPAddr string
 	// HTTP bounds every phase of a server request and its sizes.
 	HTTP HTTP
+	// TrustedProxies are the peers whose Cf-Connecting-Ip / X-Forwarded-For headers name the
+	// client the server rate-limits (D14); empty: the client is always the connection's peer.
+	TrustedProxies []netip.Prefix
+	// MetricsAddr is the address of the server's internal listener (/metrics, /debug/pprof,
+	// D15); empty: no internal listener.
+	MetricsAddr string
 
 	MySQL       MySQL
 	RedisURL    string // empty: no Redis
@@ -275,6 +282,8 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 	var c Config
 
 	c.HTTPAddr = l.httpAddr()
+	c.TrustedProxies = l.trustedProxies()
+	c.MetricsAddr = l.metricsAddr(c.HTTPAddr)
 	c.MySQL = l.mysql(p)
 	c.RedisURL = l.redisURL()
 	c.Kafka = l.kafka(p)
@@ -399,6 +408,80 @@ func (l *loader) httpAddr() string {
 		return DefaultHTTPAddr
 	}
 	return addr
+}
+
+// trustedProxies reads CHII_TRUSTED_PROXIES: CIDRs or single addresses, comma-separated.
+// Each entry that is neither is reported.
+func (l *loader) trustedProxies() []netip.Prefix {
+	items, from := l.list("CHII_TRUSTED_PROXIES")
+	var out []netip.Prefix
+	for _, item := range items {
+		p, err := parseProxy(item)
+		if err != nil {
+			l.fail(from, "%q is not a CIDR (10.0.0.0/8, 2001:db8::/32) or an IP address: %v", item, err)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// parseProxy parses a CIDR or a single address (a prefix of its full length). IPv4-mapped IPv6
+// entries (::ffff:10.0.0.1, ::ffff:10.0.0.0/104) become IPv4 ones: the server compares peers
+// unmapped. Zones are refused (a zoned peer never matches a prefix).
+func parseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if a := p.Addr(); a.Is4In6() {
+			if p.Bits() < 96 {
+				return netip.Prefix{}, errors.New("an IPv4-mapped prefix needs at least 96 bits")
+			}
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, errors.New("an address with a zone cannot be matched")
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// metricsAddr reads CHII_METRICS_ADDR, the internal listener's address (default: none). It
+// must not be the API's address.
+func (l *loader) metricsAddr(httpAddr string) string {
+	v, from := l.lookup("CHII_METRICS_ADDR")
+	if v == "" {
+		return ""
+	}
+	if err := checkHostPort(v); err != nil {
+		l.fail(from, "%q is not host:port with a numeric port: %v", v, err)
+		return ""
+	}
+	if sameListener(v, httpAddr) {
+		l.fail(from, "%q is the API's address (CHII_HTTP_ADDR %s): the internal listener needs its own port", v, httpAddr)
+		return ""
+	}
+	return v
+}
+
+// sameListener reports whether two host:port addresses would claim the same port: the same
+// non-zero port on the same host or on a wildcard host.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wildcard(ha) || wildcard(hb)
 }
 
 func checkHostPort(v string) error {

@@ -3,6 +3,7 @@ package config_test
 import (
 	"bytes"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -245,6 +246,33 @@ func TestLoad_Valid(t *testing.T) {
 			modify: func(*config.Config) {},
 		},
 		{
+			// D14: CIDRs and single addresses; a single address is its full-length prefix, an
+			// IPv4-mapped entry is IPv4 (peers are compared unmapped), host bits are masked.
+			name: "TrustedProxies",
+			proc: config.Server,
+			env:  map[string]string{"CHII_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7,2001:db8::/32 ,::1, ::ffff:198.51.100.0/120, 172.16.5.4/12,"},
+			modify: func(c *config.Config) {
+				c.TrustedProxies = []netip.Prefix{
+					netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"),
+					netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("::1/128"),
+					netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("172.16.0.0/12"),
+				}
+			},
+		},
+		{
+			name:   "MetricsAddr",
+			proc:   config.Server,
+			env:    map[string]string{"CHII_METRICS_ADDR": "127.0.0.1:9090"},
+			modify: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:9090" },
+		},
+		{
+			// Port 0 picks a free port for each listener: no clash.
+			name:   "MetricsAddrPortZeroBesideAPIPortZero",
+			proc:   config.Server,
+			env:    map[string]string{"CHII_HTTP_ADDR": "127.0.0.1:0", "CHII_METRICS_ADDR": "127.0.0.1:0"},
+			modify: func(c *config.Config) { c.HTTPAddr, c.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0" },
+		},
+		{
 			name: "IntegerSecondsForRateLimit",
 			proc: config.Server,
 			env:  map[string]string{"CHII_RATE_LIMIT_WINDOW": "60", "CHII_RATE_LIMIT_LONG_TIME": "7200"},
@@ -262,7 +290,7 @@ func TestLoad_Valid(t *testing.T) {
 			}
 			want := defaults(tt.proc)
 			tt.modify(&want)
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 				t.Errorf("Load() mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -330,6 +358,26 @@ func TestLoad_Invalid(t *testing.T) {
 		{name: "MaxHeaderBytes", env: map[string]string{"CHII_HTTP_MAX_HEADER_BYTES": "100"}, want: []string{"CHII_HTTP_MAX_HEADER_BYTES"}},
 		{name: "MaxBodyBytes", env: map[string]string{"CHII_HTTP_MAX_BODY_BYTES": "1MiB"}, want: []string{"CHII_HTTP_MAX_BODY_BYTES"}},
 		{name: "RequestTimeout", env: map[string]string{"CHII_REQUEST_TIMEOUT": "30"}, want: []string{"CHII_REQUEST_TIMEOUT"}},
+		{
+			// Every invalid entry is named, each on its own line.
+			name: "TrustedProxies",
+			env:  map[string]string{"CHII_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal,10.0.0.0/33,fe80::1%eth0,::ffff:10.0.0.0/8,192.0.2.1"},
+			want: []string{
+				`CHII_TRUSTED_PROXIES: "proxy.internal"`, `CHII_TRUSTED_PROXIES: "10.0.0.0/33"`,
+				`CHII_TRUSTED_PROXIES: "fe80::1%eth0"`, `CHII_TRUSTED_PROXIES: "::ffff:10.0.0.0/8"`,
+			},
+		},
+		{name: "MetricsAddrNonsense", env: map[string]string{"CHII_METRICS_ADDR": "9090"}, want: []string{"CHII_METRICS_ADDR"}},
+		{
+			name: "MetricsAddrIsTheAPIAddr",
+			env:  map[string]string{"CHII_HTTP_ADDR": "127.0.0.1:3000", "CHII_METRICS_ADDR": "127.0.0.1:3000"},
+			want: []string{`CHII_METRICS_ADDR: "127.0.0.1:3000" is the API's address`},
+		},
+		{
+			name: "MetricsAddrOnTheAPIPortOfAllInterfaces",
+			env:  map[string]string{"CHII_HTTP_ADDR": ":3000", "CHII_METRICS_ADDR": "127.0.0.1:3000"},
+			want: []string{`CHII_METRICS_ADDR: "127.0.0.1:3000" is the API's address`},
+		},
 		{name: "DrainNegative", env: map[string]string{"CHII_SHUTDOWN_DRAIN": "-1s"}, want: []string{"CHII_SHUTDOWN_DRAIN"}},
 		{
 			name: "SeveralReportedTogether",
@@ -393,6 +441,8 @@ func TestConfig_LogValueRedactsSecrets(t *testing.T) {
 		"CHII_REDIS_URL":       "redis://:s3cr3t-redis@cache:6379/0",
 		"CHII_MEILISEARCH_URL": "http://admin:s3cr3t-url@meili:7700",
 		"CHII_MEILISEARCH_KEY": "s3cr3t-key",
+		"CHII_TRUSTED_PROXIES": "10.0.0.0/8",
+		"CHII_METRICS_ADDR":    "127.0.0.1:9090",
 	}), config.Server)
 	if err != nil {
 		t.Fatal(err)
@@ -403,7 +453,7 @@ func TestConfig_LogValueRedactsSecrets(t *testing.T) {
 	if strings.Contains(out, "s3cr3t") {
 		t.Errorf("log line leaks a secret: %s", out)
 	}
-	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"35s"`, `"request_timeout":"30s"`} {
+	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"35s"`, `"request_timeout":"30s"`, `"trusted_proxies":["10.0.0.0/8"]`, `"metrics_addr":"127.0.0.1:9090"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log line lacks %s: %s", want, out)
 		}

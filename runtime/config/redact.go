@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -59,6 +60,8 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("http_addr", c.HTTPAddr),
+		slog.Any("trusted_proxies", prefixes(c.TrustedProxies)),
+		slog.String("metrics_addr", c.MetricsAddr),
 		slog.Group("mysql",
 			slog.String("dsn", RedactDSN(c.MySQL.DSN)),
 			slog.Int("max_open_conns", c.MySQL.MaxOpenConns),
@@ -97,6 +100,14 @@ func (c Config) LogValue() slog.Value {
 		),
 		slog.String("timeline_topic", c.TimelineTopic),
 	)
+}
+
+func prefixes(ps []netip.Prefix) []string {
+	out := []string{}
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
 }
 
 func nonNil(s []string) []string {

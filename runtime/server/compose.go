@@ -79,7 +79,12 @@ type APIOptions struct {
 	Logger          *slog.Logger
 	Version         string // x-server-version
 	RateLimitPrefix string
-	Metrics         *httpapi.Metrics
+	// TrustedProxies are the peers whose Cf-Connecting-Ip / X-Forwarded-For headers name the
+	// client that is rate-limited (D14, CHII_TRUSTED_PROXIES); empty: trust none.
+	TrustedProxies []netip.Prefix
+	// Metrics receives the adapter's counters (exported on the internal listener); nil keeps
+	// them private.
+	Metrics *httpapi.Metrics
 	// DatabaseSlots bounds the requests of one route family using the database at once
 	// (httpapi.Deps.DatabaseSlots); 0: no bound.
 	DatabaseSlots int
@@ -240,5 +245,9 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 	if d.MySQL != nil && cfg.MySQL.MaxOpenConns > 1 {
 		slots = cfg.MySQL.MaxOpenConns / 2
 	}
-	return NewAPI(a, APIOptions{Logger: logger, Version: version, DatabaseSlots: slots}), cleanup, nil
+	metrics := &httpapi.Metrics{}
+	handler := NewAPI(a, APIOptions{
+		Logger: logger, Version: version, TrustedProxies: cfg.TrustedProxies, Metrics: metrics, DatabaseSlots: slots,
+	})
+	return composedAPI{handler: handler, metrics: metrics, responses: responses, close: cleanup}, nil
 }

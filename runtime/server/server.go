@@ -45,24 +45,41 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		logger.Info("demo mode: CHII_MYSQL_DSN is not set, serving the built-in in-memory demo dataset")
 	}
 
-	api, cleanup, err := buildAPI(ctx, cfg, d, logger)
+	api, err := buildAPI(ctx, cfg, d, logger)
 	if err != nil {
 		return fmt.Errorf("compose API: %w", err)
 	}
-	defer cleanup()
+	defer api.close()
 
-	return serve(ctx, cfg, logger, health.New(d.Checks...), api)
+	var internal http.Handler
+	if cfg.MetricsAddr != "" {
+		reg := newRegistry(metricsSources{version: Version(), http: api.metrics, responses: api.responses, mysql: d.MySQL})
+		internal = internalHandler(reg, logger)
+	}
+	return serve(ctx, cfg, logger, health.New(d.Checks...), api.handler, internal)
 }
 
 // checkInterval is how often readiness re-checks a dependency (a failing one is retried
 // with backoff up to this interval); each check is bounded by health.DefaultTimeout.
 const checkInterval = 2 * time.Second
 
-// serve listens on cfg.HTTPAddr and runs serveOn.
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, checker *health.Checker, api http.Handler) error {
+// serve listens on cfg.HTTPAddr and runs serveOn. With an internal handler it also serves it
+// on cfg.MetricsAddr (D15: /metrics and /debug/pprof, never on the API listener) from before
+// the first readiness round until serveOn returns: it answers through the drain and the grace
+// and stops with the API listener.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, checker *health.Checker, api, internal http.Handler) error {
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	if internal != nil && cfg.MetricsAddr != "" {
+		iln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s (CHII_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		stop := startInternal(iln, internal, cfg.HTTP.IdleTimeout, logger)
+		defer stop()
 	}
 	return serveOn(ctx, ln, cfg, logger, checker, api)
 }

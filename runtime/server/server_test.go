@@ -70,7 +70,7 @@ func TestServe_InFlightRequestFinishesAfterCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, testConfig(5*time.Second), slog.New(slog.NewJSONHandler(&buf, nil)), health.New(), api)
+		done <- serve(ctx, testConfig(5*time.Second), slog.New(slog.NewJSONHandler(&buf, nil)), health.New(), api, nil)
 	}()
 	addr := listenAddr(t, &buf)
 
@@ -116,7 +116,7 @@ func TestServe_GraceExceeded(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, testConfig(100*time.Millisecond), slog.New(slog.NewJSONHandler(&buf, nil)), health.New(), api)
+		done <- serve(ctx, testConfig(100*time.Millisecond), slog.New(slog.NewJSONHandler(&buf, nil)), health.New(), api, nil)
 	}()
 	addr := listenAddr(t, &buf)
 	go func() {
@@ -139,12 +139,12 @@ func TestServe_GraceExceeded(t *testing.T) {
 // Demo mode (no MySQL) serves the demo dataset through the same HTTP adapter; these are the
 // calls README.md shows.
 func TestBuildAPI_DemoMode(t *testing.T) {
-	api, cleanup, err := buildAPI(t.Context(), testConfig(time.Second), &deps.Deps{}, slog.New(slog.DiscardHandler))
+	api, err := buildAPI(t.Context(), testConfig(time.Second), &deps.Deps{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cleanup()
-	srv := health.New().Routes(api)
+	defer api.close()
+	srv := health.New().Routes(api.handler)
 	do := func(method, path, token string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, nil)
 		req.Header.Set("User-Agent", "demo")

@@ -26,7 +26,17 @@ type Deps struct {
 	MySQL  *sql.DB       // nil: no CHII_MYSQL_DSN (server: demo mode)
 	Redis  *redis.Client // nil: no CHII_REDIS_URL
 	Checks []health.Check
+
+	// mysqlCheck is the readiness check's own pool of one connection to the same server: a
+	// main pool whose every connection waits (a locked table, a burst) answers nothing new
+	// for seconds, yet MySQL is up and other routes are served; pinging through that pool
+	// would make readiness fail and an orchestrator pull every instance at once.
+	mysqlCheck *sql.DB
 }
+
+// checkConnLifetime bounds the life of the readiness check's connection, so that it follows
+// the server when its address moves (failover) like the main pool does.
+const checkConnLifetime = 10 * time.Minute
 
 // Open builds the clients for every configured dependency. It does not
 // require them to answer: an unreachable server shows up in the checks.
@@ -43,7 +53,18 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 			return nil, fmt.Errorf("open mysql: %w", err)
 		}
 		d.MySQL = db
-		d.Checks = append(d.Checks, health.Check{Name: "mysql", Addr: mysqlAddr(cfg.MySQL.DSN), Ping: db.PingContext})
+		check, err := mysqldb.Open(ctx, mysqldb.Options{
+			DSN:             cfg.MySQL.DSN,
+			MaxOpenConns:    1,
+			MaxIdleConns:    1,
+			ConnMaxLifetime: min(cfg.MySQL.ConnMaxLifetime, checkConnLifetime),
+		})
+		if err != nil {
+			_ = d.Close()
+			return nil, fmt.Errorf("open mysql (readiness check): %w", err)
+		}
+		d.mysqlCheck = check
+		d.Checks = append(d.Checks, health.Check{Name: "mysql", Addr: mysqlAddr(cfg.MySQL.DSN), Ping: check.PingContext})
 	}
 	if cfg.RedisURL != "" {
 		rc, err := rediscache.NewClient(ctx, rediscache.Options{URL: cfg.RedisURL, DialTimeout: 2 * time.Second})
@@ -81,6 +102,9 @@ func (d *Deps) Close() error {
 	var errs []error
 	if d.MySQL != nil {
 		errs = append(errs, d.MySQL.Close())
+	}
+	if d.mysqlCheck != nil {
+		errs = append(errs, d.mysqlCheck.Close())
 	}
 	if d.Redis != nil {
 		errs = append(errs, d.Redis.Close())
