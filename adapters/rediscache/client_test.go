@@ -2,14 +2,14 @@ package rediscache_test
 
 import (
 	"errors"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bangumi/chii/adapters/rediscache"
 	"github.com/bangumi/chii/contracttests/testenv"
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestNewClient(t *testing.T) {
@@ -27,42 +27,11 @@ func TestNewClient(t *testing.T) {
 	}
 }
 
-// frozenRedis accepts connections and never answers (a Redis that hangs).
-func frozenRedis(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 func TestNewClient_BreakerSkipsARedisThatHangs(t *testing.T) {
 	var changes []string
 	var mu sync.Mutex
 	c, err := rediscache.NewClient(t.Context(), rediscache.Options{
-		URL: "redis://" + frozenRedis(t) + "/0", DialTimeout: time.Second,
+		URL: "redis://" + testenv.Frozen(t) + "/0", DialTimeout: time.Second,
 		Breaker: rediscache.BreakerOptions{Failures: 3, OpenFor: 300 * time.Millisecond, OnChange: func(from, to string) {
 			mu.Lock()
 			defer mu.Unlock()

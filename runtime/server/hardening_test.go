@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/health"
 )
@@ -515,37 +516,6 @@ func TestServer_HandlerOutlivesReadTimeout(t *testing.T) {
 	}
 }
 
-// frozenServer accepts TCP connections and never answers, like a hung Redis.
-func frozenServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 func closedAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -561,7 +531,7 @@ func closedAddr(t *testing.T) string {
 // background checks: a frozen Redis costs it nothing and leaves it 200 "degraded"; MySQL down
 // makes it 503.
 func TestRun_Readiness(t *testing.T) {
-	frozen, closed := frozenServer(t), closedAddr(t)
+	frozen, closed := testenv.Frozen(t), closedAddr(t)
 	tests := []struct {
 		name         string
 		env          map[string]string
