@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +98,20 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	return e
+}
+
+// phase is how long an outage lasts in a test: short in `make test`; the issue's 10 s and
+// 20 s with CHII_FAULTS_SCALE=5 (a multiplier of every phase).
+func phase(t *testing.T, d time.Duration) time.Duration {
+	t.Helper()
+	if v := os.Getenv("CHII_FAULTS_SCALE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("CHII_FAULTS_SCALE=%q: want a whole number ≥ 1", v)
+		}
+		return d * time.Duration(n)
+	}
+	return d
 }
 
 // load is what a run of requests saw.
@@ -199,7 +215,7 @@ func TestRedisOutage(t *testing.T) {
 	e := newEnv(t)
 	paths := subjectPaths()
 	want := statusesOf(t, e.url, paths)
-	const phase = 2 * time.Second
+	phase := phase(t, 2*time.Second)
 	base := hammer(t, e.url, paths, want, 8, phase)
 	t.Logf("Redis up:      %s", base)
 	for _, m := range []struct {
@@ -213,7 +229,7 @@ func TestRedisOutage(t *testing.T) {
 		t.Logf("Redis %s: %s (%.0f%% of the rate with Redis up); %d connections tried", m.name, got, 100*got.rps/base.rps, tries)
 		// go-redis drops a connection whose command failed and dials again: without the
 		// breaker every request tries Redis (and waits for it); with it, only a probe now and then.
-		if tries > 20 {
+		if tries > 10+int64(phase/time.Second) {
 			t.Errorf("Redis %s: %d connection attempts in %v, want the breaker to skip Redis (a few probes)", m.name, tries, phase)
 		}
 		if got.wrong > 0 {
@@ -221,7 +237,7 @@ func TestRedisOutage(t *testing.T) {
 		}
 	}
 	e.redis.Set(faults.Pass)
-	if n := e.logs.count("rate limiter failed") + e.logs.count("shared tier failed"); n > 10 {
+	if n := e.logs.count("rate limiter failed") + e.logs.count("shared tier failed"); n > 4+2*int(2*phase/(10*time.Second)) {
 		t.Errorf("%d log lines about Redis in a %v outage, want a few (sampled)", n, 2*phase)
 	}
 	after := hammer(t, e.url, paths, want, 8, phase)
@@ -241,11 +257,11 @@ func TestMySQLOutage(t *testing.T) {
 	e.mysql.Set(faults.Refuse)
 
 	var fresh atomic.Int64
-	uncached := make([]string, 200)
+	uncached := make([]string, 100000)
 	for i := range uncached {
 		uncached[i] = fmt.Sprintf("/v0/subjects/12/persons?n=%d", fresh.Add(1))
 	}
-	down := hammer(t, e.url, uncached, nil, 8, 2*time.Second)
+	down := hammer(t, e.url, uncached, nil, 8, phase(t, 2*time.Second))
 	t.Logf("MySQL refused, uncached: %s", down)
 	if down.statuses[http.StatusServiceUnavailable] != down.requests {
 		t.Errorf("MySQL refused: statuses %v, want every request 503 with Retry-After", down.statuses)
@@ -259,8 +275,8 @@ func TestMySQLOutage(t *testing.T) {
 	if hits.wrong > 0 {
 		t.Errorf("cached answers during the outage: %d differ", hits.wrong)
 	}
-	if n := e.logs.count("dependency unavailable"); n > 3 {
-		t.Errorf("%d log lines for %d failed requests in 2 s, want a few (sampled)", n, down.requests)
+	if n, most := e.logs.count("dependency unavailable"), 2+int(phase(t, 2*time.Second)/(10*time.Second)); n > most {
+		t.Errorf("%d log lines for %d failed requests, want at most %d (one per 10 s)", n, down.requests, most)
 	}
 
 	e.mysql.Set(faults.Pass)
@@ -314,8 +330,9 @@ func TestLockedTable(t *testing.T) {
 	var sub, per load
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); sub = hammer(t, e.url, subjects, nil, 16, 5*time.Second) }()
-	go func() { defer wg.Done(); per = hammer(t, e.url, persons[25000:], nil, 4, 5*time.Second) }()
+	locked := phase(t, 4*time.Second)
+	go func() { defer wg.Done(); sub = hammer(t, e.url, subjects, nil, 16, locked) }()
+	go func() { defer wg.Done(); per = hammer(t, e.url, persons[25000:], nil, 4, locked) }()
 	wg.Wait()
 	if _, err := locker.ExecContext(t.Context(), "UNLOCK TABLES"); err != nil {
 		t.Fatal(err)
