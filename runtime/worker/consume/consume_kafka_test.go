@@ -88,6 +88,7 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 		offsetDuring0 int64 = -2
 	)
 	failed := make(chan struct{})
+	var failedOnce sync.Once
 	handler := func(_ context.Context, m kafka.Message) error {
 		mu.Lock()
 		seen = append(seen, string(m.Value))
@@ -97,7 +98,7 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 			offsetDuring0 = committed(t, brokers, group)
 			return nil
 		default:
-			close(failed)
+			failedOnce.Do(func() { close(failed) }) // the retries fail too
 			return errors.New("boom")
 		}
 	}
@@ -111,11 +112,11 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 	}()
 	select {
 	case <-failed:
-	case <-ctx.Done():
-		t.Fatal("handler never saw the second message")
+	case <-time.After(30 * time.Second):
+		t.Fatal("handler never saw the second message within 30s")
 	}
 	cancel()
-	if err := <-done; err != nil {
+	if err := runResult(t, done, "cancelled while retrying the failed message"); err != nil {
 		t.Fatalf("Run() = %v, want nil after cancel", err)
 	}
 	// Leave the group, so that the next consumer is assigned the partition.
@@ -127,15 +128,18 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 		t.Errorf("offset %d was committed while the handler was still running", offsetDuring0)
 	}
 	if got := committed(t, brokers, group); got != 1 {
-		t.Errorf("committed offset = %d, want 1 (message 0 committed, failed message 1 not)", got)
+		// Fatal: with the failed message committed, waiting for its redelivery would only
+		// run into the deadline.
+		t.Fatalf("committed offset = %d, want 1 (message 0 committed, failed message 1 not)", got)
 	}
 
 	// A new consumer of the same group gets the failed message again.
 	ctx2, cancel2 := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel2()
 	again := make(chan string, 1)
+	done2 := make(chan error, 1)
 	go func() {
-		_ = consume.Run(ctx2, consume.Options{
+		done2 <- consume.Run(ctx2, consume.Options{
 			Reader: newReader(t, brokers, group), Logger: slog.New(slog.DiscardHandler),
 			Handler: func(_ context.Context, m kafka.Message) error {
 				select {
@@ -151,10 +155,13 @@ func TestRun_Kafka_CommitsOnlyAfterSuccess(t *testing.T) {
 		if v != "fail" {
 			t.Errorf("redelivered %q, want the failed message", v)
 		}
-	case <-ctx2.Done():
-		t.Fatal("failed message was not redelivered")
+	case <-time.After(30 * time.Second):
+		t.Fatal("failed message was not redelivered within 30s")
 	}
 	cancel2()
+	if err := runResult(t, done2, "the second consumer was cancelled"); err != nil {
+		t.Errorf("second Run() = %v", err)
+	}
 	if diff := len(seen); diff != 2 {
 		t.Errorf("first consumer saw %v, want [ok fail]", seen)
 	}
@@ -190,7 +197,9 @@ func TestRun_Kafka_FailedMessageIsNotSkipped(t *testing.T) {
 			},
 		})
 	}()
-	if err := <-done; err != nil {
+	// c cancels once a, b (failed, then retried) and c are done; within seconds, not the
+	// minute of ctx's deadline.
+	if err := runResultWithin(t, done, 30*time.Second, "message c cancels after a and the retried b"); err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
 	if got := strings.Join(seen, ","); got != "a,b,b,c" {

@@ -55,6 +55,39 @@ func msg(offset int64) func() (kafka.Message, error) {
 	return func() (kafka.Message, error) { return kafka.Message{Topic: "t", Offset: offset}, nil }
 }
 
+// waitTimeout bounds every wait of these tests: a regression (a retry loop that skips or
+// never ends a message) must fail within seconds, not hang until the global test timeout.
+const waitTimeout = 5 * time.Second
+
+// runResult waits for Run's result on done, failing the test if it does not arrive within
+// waitTimeout. what says what Run was expected to do to return.
+func runResult(tb testing.TB, done <-chan error, what string) error {
+	tb.Helper()
+	return runResultWithin(tb, done, waitTimeout, what)
+}
+
+// runResultWithin is runResult with its own bound (a real consumer group first joins).
+func runResultWithin(tb testing.TB, done <-chan error, d time.Duration, what string) error {
+	tb.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		tb.Fatalf("Run() did not return within %v: %s", d, what)
+		return nil
+	}
+}
+
+// waitFor waits for ch to be closed (or to deliver), failing the test after waitTimeout.
+func waitFor(tb testing.TB, ch <-chan struct{}, what string) {
+	tb.Helper()
+	select {
+	case <-ch:
+	case <-time.After(waitTimeout):
+		tb.Fatalf("timed out after %v waiting for %s", waitTimeout, what)
+	}
+}
+
 type syncBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -70,7 +103,7 @@ func TestRun_RetriesAFailedMessageBeforeTheNext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var buf syncBuf
 	var handled []int64
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
 			Reader: r, Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
@@ -92,7 +125,7 @@ func TestRun_RetriesAFailedMessageBeforeTheNext(t *testing.T) {
 			},
 		})
 	}()
-	if err := <-done; err != nil {
+	if err := runResult(t, done, "message 2 cancels once 0 and the retried 1 are done"); err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
 	if diff := cmp.Diff([]int64{0, 1, 1, 1, 2}, handled); diff != "" {
@@ -112,7 +145,7 @@ func TestRun_StopWhileRetryingCommitsNothing(t *testing.T) {
 	r := &fakeReader{fetches: []func() (kafka.Message, error){msg(0), msg(1), msg(2)}}
 	ctx, cancel := context.WithCancel(t.Context())
 	attempts := 0
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
 			Reader: r, Logger: slog.New(slog.DiscardHandler),
@@ -128,8 +161,11 @@ func TestRun_StopWhileRetryingCommitsNothing(t *testing.T) {
 			},
 		})
 	}()
-	if err := <-done; err != nil {
+	if err := runResult(t, done, "the fifth attempt at message 1 cancels"); err != nil {
 		t.Fatalf("Run() = %v", err)
+	}
+	if attempts != 5 {
+		t.Errorf("message 1 was attempted %d times, want 5 (retried until the stop)", attempts)
 	}
 	if diff := cmp.Diff([]int64{0}, r.commits()); diff != "" {
 		t.Errorf("committed offsets (-want +got):\n%s", diff)
@@ -143,7 +179,7 @@ func TestRun_FetchErrorsRetriedAndLoggedWithBrokers(t *testing.T) {
 	r := &fakeReader{fetches: []func() (kafka.Message, error){fail, fail, fail, msg(7)}}
 	ctx, cancel := context.WithCancel(t.Context())
 	var buf syncBuf
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
 			Reader: r, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), Brokers: []string{"127.0.0.1:1"},
@@ -151,7 +187,7 @@ func TestRun_FetchErrorsRetriedAndLoggedWithBrokers(t *testing.T) {
 			Handler: func(context.Context, kafka.Message) error { cancel(); return nil },
 		})
 	}()
-	if err := <-done; err != nil {
+	if err := runResult(t, done, "message 7, after three fetch failures, cancels"); err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
 	out := buf.String()
@@ -167,22 +203,29 @@ func TestRun_InFlightFinishesAfterCancel(t *testing.T) {
 	r := &fakeReader{fetches: []func() (kafka.Message, error){msg(0)}}
 	ctx, cancel := context.WithCancel(t.Context())
 	started := make(chan struct{})
+	stopped := make(chan struct{}) // closed once the test has cancelled ctx
 	var handlerErr error
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
 			Reader: r, Logger: slog.New(slog.DiscardHandler), Grace: 5 * time.Second,
 			Handler: func(hctx context.Context, _ kafka.Message) error {
 				close(started)
-				time.Sleep(100 * time.Millisecond) // still working when the signal arrives
+				// Still working when the signal arrives: finish only after it did.
+				select {
+				case <-stopped:
+				case <-time.After(waitTimeout):
+					return errors.New("the test never cancelled")
+				}
 				handlerErr = hctx.Err()
 				return nil
 			},
 		})
 	}()
-	<-started
+	waitFor(t, started, "the handler to start")
 	cancel()
-	if err := <-done; err != nil {
+	close(stopped)
+	if err := runResult(t, done, "the in-flight handler finished after the cancel"); err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
 	if handlerErr != nil {
@@ -197,7 +240,7 @@ func TestRun_GraceBoundsInFlight(t *testing.T) {
 	r := &fakeReader{fetches: []func() (kafka.Message, error){msg(0)}}
 	ctx, cancel := context.WithCancel(t.Context())
 	started := make(chan struct{})
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		done <- consume.Run(ctx, consume.Options{
 			Reader: r, Logger: slog.New(slog.DiscardHandler), Grace: 50 * time.Millisecond,
@@ -208,16 +251,11 @@ func TestRun_GraceBoundsInFlight(t *testing.T) {
 			},
 		})
 	}()
-	<-started
+	waitFor(t, started, "the handler to start")
 	start := time.Now()
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run() = %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run() did not return after the grace period")
+	if err := runResult(t, done, "the grace period ends the in-flight handler"); err != nil {
+		t.Fatalf("Run() = %v", err)
 	}
 	if d := time.Since(start); d < 40*time.Millisecond {
 		t.Errorf("in-flight handler cancelled after %v, before the grace period", d)
@@ -248,17 +286,20 @@ func TestRun_StopTakesNoNewMessage(t *testing.T) {
 	r := &bufferedReader{}
 	ctx, cancel := context.WithCancel(t.Context())
 	handled := 0
-	err := consume.Run(ctx, consume.Options{
-		Reader: r, Logger: slog.New(slog.DiscardHandler),
-		Handler: func(context.Context, kafka.Message) error {
-			handled++
-			if handled == 3 {
-				cancel() // the signal arrives while message 2 is in flight
-			}
-			return nil
-		},
-	})
-	if err != nil {
+	done := make(chan error, 1)
+	go func() {
+		done <- consume.Run(ctx, consume.Options{
+			Reader: r, Logger: slog.New(slog.DiscardHandler),
+			Handler: func(context.Context, kafka.Message) error {
+				handled++
+				if handled == 3 {
+					cancel() // the signal arrives while message 2 is in flight
+				}
+				return nil
+			},
+		})
+	}()
+	if err := runResult(t, done, "message 2 cancels"); err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
 	if handled != 3 {
