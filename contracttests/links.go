@@ -1,9 +1,11 @@
 package contracttests
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
+	"github.com/bangumi/chii/domain"
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/mono"
 	"github.com/bangumi/chii/domain/person"
@@ -66,6 +68,9 @@ func TestLinkRepository(t *testing.T, newRepos NewRepos) {
 		{"Appearances/ByCharacterIDsOrderedByCharacterThenSubject", ports.AppearanceFilter{CharacterIDs: []uint32{9, 2, 404}}, []character.Appearance{appA2S50, appA2S75, appA2S100, appA9S100}},
 		{"Appearances/BySubjectAndCharacter", ports.AppearanceFilter{SubjectID: 50, CharacterID: 5}, []character.Appearance{appA5S50}},
 		{"Appearances/NoneIsEmpty", ports.AppearanceFilter{SubjectID: 404}, nil},
+		// An empty set of characters selects no row, alone or with another field.
+		{"Appearances/EmptyCharacterIDsIsEmpty", ports.AppearanceFilter{CharacterIDs: []uint32{}}, nil},
+		{"Appearances/BySubjectAndEmptyCharacterIDsIsEmpty", ports.AppearanceFilter{SubjectID: 100, CharacterIDs: []uint32{}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := r.Appearances(ctx, tc.f)
@@ -84,6 +89,8 @@ func TestLinkRepository(t *testing.T, newRepos NewRepos) {
 		{"Casts/ByPersonOrderedBySubjectThenCharacter", ports.CastFilter{PersonID: 30}, []character.Cast{castC2P30S50, castC5P30S50, castC2P30S100, castC5P30S100}},
 		{"Casts/ByCharacterAndPerson", ports.CastFilter{CharacterID: 2, PersonID: 31}, []character.Cast{castC2P31S75, castC2P31S100}},
 		{"Casts/NoneIsEmpty", ports.CastFilter{PersonID: 404}, nil},
+		{"Casts/BySubjectAndEmptyCharacterIDsIsEmpty", ports.CastFilter{SubjectID: 100, CharacterIDs: []uint32{}}, nil},
+		{"Casts/ByPersonAndEmptyCharacterIDsIsEmpty", ports.CastFilter{PersonID: 30, CharacterIDs: []uint32{}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := r.Casts(ctx, tc.f)
@@ -115,7 +122,25 @@ func TestLinkRepository(t *testing.T, newRepos NewRepos) {
 		})
 	}
 
+	// A filter with no field set would list a whole table: it is a caller's mistake.
+	t.Run("EmptyFilterIsInvalid", func(t *testing.T) {
+		_, err := r.Appearances(ctx, ports.AppearanceFilter{})
+		assertInvalid(t, "Appearances({})", err)
+		_, err = r.Casts(ctx, ports.CastFilter{})
+		assertInvalid(t, "Casts({})", err)
+		_, err = r.Credits(ctx, ports.CreditFilter{})
+		assertInvalid(t, "Credits({})", err)
+	})
+
 	t.Run("Joined", func(t *testing.T) { testJoinedReads(t, newRepos) })
+}
+
+// assertInvalid fails tb unless err wraps domain.ErrInvalid.
+func assertInvalid(tb testing.TB, what string, err error) {
+	tb.Helper()
+	if !errors.Is(err, domain.ErrInvalid) {
+		tb.Errorf("%s: error %v, want domain.ErrInvalid", what, err)
+	}
 }
 
 // joinedFixture is linkFixture with some of the rows it links: subjects 50, 100 and 200

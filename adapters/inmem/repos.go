@@ -167,7 +167,12 @@ type LinkRepository struct{ s *Store }
 // Links returns the store's link repository.
 func (s *Store) Links() LinkRepository { return LinkRepository{s} }
 
+// A filter with no field set is ErrInvalid (as on MySQL); a non-nil empty CharacterIDs is
+// set and selects no row.
 func (r LinkRepository) Appearances(_ context.Context, f ports.AppearanceFilter) (out []character.Appearance, _ error) {
+	if f.SubjectID == 0 && f.CharacterID == 0 && f.CharacterIDs == nil {
+		return nil, domain.Errorf(domain.ErrInvalid, "appearance filter without a subject or character")
+	}
 	r.s.read(func(d *data) { out = d.appearancesBy(f) })
 	return out, nil
 }
@@ -189,6 +194,9 @@ func (d *data) appearancesBy(f ports.AppearanceFilter) []character.Appearance {
 }
 
 func (r LinkRepository) Casts(_ context.Context, f ports.CastFilter) (out []character.Cast, _ error) {
+	if f.SubjectID == 0 && f.CharacterID == 0 && f.PersonID == 0 && f.CharacterIDs == nil {
+		return nil, domain.Errorf(domain.ErrInvalid, "cast filter without a subject, character or person")
+	}
 	r.s.read(func(d *data) { out = d.castsBy(f) })
 	return out, nil
 }
@@ -217,6 +225,9 @@ func (d *data) castsBy(f ports.CastFilter) []character.Cast {
 }
 
 func (r LinkRepository) Credits(_ context.Context, f ports.CreditFilter) (out []person.Credit, _ error) {
+	if f.SubjectID == 0 && f.PersonID == 0 {
+		return nil, domain.Errorf(domain.ErrInvalid, "credit filter without a subject or person")
+	}
 	r.s.read(func(d *data) { out = d.creditsBy(f) })
 	return out, nil
 }

@@ -19,8 +19,8 @@ var _ ports.LinkRepository = (*LinkRepository)(nil)
 
 // LinkRepository reads the index tables that link subjects, characters and persons:
 // chii_crt_subject_index (appearances, aliased a), chii_crt_cast_index (casts, k) and
-// chii_person_cs_index (credits, c). A filter with no field set is ErrInvalid; an empty
-// CharacterIDs counts as not set.
+// chii_person_cs_index (credits, c). A filter with no field set is ErrInvalid; a non-nil
+// CharacterIDs is set, and when empty selects no row (no statement is run).
 //
 // The joined reads (SubjectStaff, SubjectCharacters, …) run the statement of the list they
 // extend — same WHERE, same ORDER BY — with the linked tables joined to it: LEFT JOIN where a
@@ -36,7 +36,7 @@ func NewLinkRepository(q Querier) *LinkRepository { return &LinkRepository{q: q}
 // key): by subject that is character id, by character subject id.
 func (r *LinkRepository) Appearances(ctx context.Context, f ports.AppearanceFilter) ([]character.Appearance, error) {
 	ds, err := appearances(f)
-	if err != nil {
+	if err != nil || noCharacters(f.CharacterIDs) {
 		return nil, err
 	}
 	return listRows(ctx, r.q, "list appearances", ds, func(rows *sql.Rows) (a character.Appearance, err error) {
@@ -45,9 +45,13 @@ func (r *LinkRepository) Appearances(ctx context.Context, f ports.AppearanceFilt
 	})
 }
 
+// noCharacters reports whether a filter's CharacterIDs is an empty set: set (non-nil), so
+// the filter is valid, and selecting nothing.
+func noCharacters(ids []uint32) bool { return ids != nil && len(ids) == 0 }
+
 func appearances(f ports.AppearanceFilter) (*goqu.SelectDataset, error) {
 	where := whereSet(map[string]uint32{"a.subject_id": f.SubjectID, "a.crt_id": f.CharacterID}, "a.crt_id", f.CharacterIDs)
-	if len(where) == 0 {
+	if len(where) == 0 && f.CharacterIDs == nil {
 		return nil, domain.Errorf(domain.ErrInvalid, "appearance filter without a subject or character")
 	}
 	return from(goqu.T("chii_crt_subject_index").As("a")).
@@ -89,7 +93,7 @@ func (r *appearanceRow) appearance() character.Appearance {
 // the primary key (crt_id, prsn_id, subject_id).
 func (r *LinkRepository) Casts(ctx context.Context, f ports.CastFilter) ([]character.Cast, error) {
 	ds, err := casts(f)
-	if err != nil {
+	if err != nil || noCharacters(f.CharacterIDs) {
 		return nil, err
 	}
 	return listRows(ctx, r.q, "list casts", ds, func(rows *sql.Rows) (c character.Cast, err error) {
@@ -101,7 +105,7 @@ func (r *LinkRepository) Casts(ctx context.Context, f ports.CastFilter) ([]chara
 func casts(f ports.CastFilter) (*goqu.SelectDataset, error) {
 	where := whereSet(map[string]uint32{"k.subject_id": f.SubjectID, "k.crt_id": f.CharacterID, "k.prsn_id": f.PersonID},
 		"k.crt_id", f.CharacterIDs)
-	if len(where) == 0 {
+	if len(where) == 0 && f.CharacterIDs == nil {
 		return nil, domain.Errorf(domain.ErrInvalid, "cast filter without a subject, character or person")
 	}
 	order := []exp.OrderedExpression{goqu.I("k.prsn_id").Asc(), goqu.I("k.subject_id").Asc(), goqu.I("k.crt_id").Asc()}
