@@ -50,7 +50,7 @@ func TestAllowNSFW(t *testing.T) {
 	}{
 		{"anonymous", auth.Auth{}, false},
 		{"young", auth.Auth{UserID: 1, RegTime: now.Add(-24 * time.Hour)}, false},
-		{"exactly 60 days", auth.Auth{UserID: 1, RegTime: now.Add(-auth.NSFWAge)}, true},
+		{"exactly 60 days", auth.Auth{UserID: 1, RegTime: time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC)}, true}, // literal: 1440 h before now
 		{"old", auth.Auth{UserID: 1, RegTime: now.AddDate(-5, 0, 0)}, true},
 	} {
 		if got := tc.a.AllowNSFW(now); got != tc.want {
