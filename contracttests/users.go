@@ -1,6 +1,7 @@
 package contracttests
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,8 +44,20 @@ func TestUserRepository(t *testing.T, newRepos NewRepos) {
 		must(t, "GetByUsername(TreeHole2)", err)
 		assertEqual(t, "GetByUsername(TreeHole2)", f.Users[2], got)
 	})
+	// MySQL compares with the column's collation, utf8mb4_unicode_ci: case- and
+	// accent-insensitive, trailing spaces ignored (PAD SPACE), leading ones and tabs not.
+	t.Run("GetByUsername/CollationIgnoresAccentsAndTrailingSpaces", func(t *testing.T) {
+		for _, name := range []string{"Sai ", "Saí", "SAÍ  ", "Sāï"} {
+			got, err := r.GetByUsername(ctx, name)
+			must(t, fmt.Sprintf("GetByUsername(%q)", name), err)
+			assertEqual(t, fmt.Sprintf("GetByUsername(%q)", name), f.Users[1], got)
+		}
+		got, err := r.GetByUsername(ctx, "TREEHÒLE2 ")
+		must(t, "GetByUsername(TREEHÒLE2 )", err)
+		assertEqual(t, "GetByUsername(TREEHÒLE2 )", f.Users[2], got)
+	})
 	t.Run("GetByUsername/MissingIsNotFound", func(t *testing.T) {
-		for _, name := range []string{"nobody", "Sa", "treehole", "树洞"} {
+		for _, name := range []string{"nobody", "Sa", "treehole", "树洞", " Sai", "Sai\t", "Sai\n", "Sai x"} {
 			_, err := r.GetByUsername(ctx, name)
 			assertNotFound(t, "GetByUsername("+name+")", err)
 		}

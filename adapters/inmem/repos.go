@@ -376,9 +376,10 @@ func (r UserRepository) GetByUsername(_ context.Context, username string) (user.
 		u     user.User
 		found bool
 	)
+	m := newUsernameMatcher(username)
 	r.s.read(func(d *data) {
 		for _, v := range d.users {
-			if equalFoldASCII(v.Username, username) && (!found || v.ID < u.ID) {
+			if m.match(v.Username) && (!found || v.ID < u.ID) {
 				u, found = v, true
 			}
 		}

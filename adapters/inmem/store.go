@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/collect"
@@ -233,5 +236,19 @@ func (s *Store) PutMetaTags(subjectID uint32, subjectType uint8, tags ...string)
 	})
 }
 
-// equalFoldASCII compares usernames like MySQL's case-insensitive collation does for ASCII.
-func equalFoldASCII(a, b string) bool { return strings.EqualFold(a, b) }
+// usernameMatcher compares usernames like the column's collation on MySQL,
+// utf8mb4_unicode_ci: case- and accent-insensitive (the Unicode collation algorithm at
+// primary strength), trailing spaces ignored (PAD SPACE); leading spaces, tabs and newlines
+// count. A matcher is for one goroutine (a collate.Collator keeps buffers).
+type usernameMatcher struct {
+	c   *collate.Collator
+	key string
+}
+
+func newUsernameMatcher(username string) usernameMatcher {
+	return usernameMatcher{c: collate.New(language.Und, collate.IgnoreCase, collate.IgnoreDiacritics, collate.IgnoreWidth), key: strings.TrimRight(username, " ")}
+}
+
+func (m usernameMatcher) match(username string) bool {
+	return m.c.CompareString(strings.TrimRight(username, " "), m.key) == 0
+}
