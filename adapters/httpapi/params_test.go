@@ -234,18 +234,97 @@ func FuzzCollectionType(f *testing.F) {
 	})
 }
 
+// referenceUserAgentError is the User-Agent gate of http-v0.md §1.1 row 2, written apart from
+// userAgentError (no regexp, no strconv): the empty agent, the library agents (exact names and
+// prefixes), and Animeko agents up to 4.8.1 or without a version are forbidden.
+func referenceUserAgentError(ua string) string {
+	if ua == "" {
+		return msgNoUserAgent
+	}
+	switch ua {
+	case "undici", "database", "node-fetch":
+		return msgLibraryUserAgent
+	}
+	for _, p := range []string{
+		"Java/", "axios/", "okhttp/", "go-resty/", "Faraday v", "node-fetch/",
+		"Go-http-client/", "python-requests/", "Apache-HttpClient/",
+	} {
+		if len(ua) >= len(p) && ua[:len(p)] == p {
+			return msgLibraryUserAgent
+		}
+	}
+	const animeko = "open-ani/ani/"
+	if len(ua) < len(animeko) || ua[:len(animeko)] != animeko {
+		return ""
+	}
+	// ^open-ani/ani/(\d+)\.(\d+)\.(\d+)\b: three runs of ASCII digits separated by dots, the
+	// last one not followed by a letter, digit or underscore.
+	rest := ua[len(animeko):]
+	var parts [3]string
+	for i := range parts {
+		n := 0
+		for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
+			n++
+		}
+		if n == 0 {
+			return msgAnimeko
+		}
+		parts[i], rest = rest[:n], rest[n:]
+		if i < 2 {
+			if rest == "" || rest[0] != '.' {
+				return msgAnimeko
+			}
+			rest = rest[1:]
+		}
+	}
+	if rest != "" {
+		c := rest[0]
+		if c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			return msgAnimeko
+		}
+	}
+	// Compare the version with 4.8.1 as numbers of any length.
+	for i, limit := range []string{"4", "8", "1"} {
+		switch c := compareDecimal(parts[i], limit); {
+		case c > 0:
+			return ""
+		case c < 0:
+			return msgAnimeko
+		}
+	}
+	return msgAnimeko // exactly 4.8.1
+}
+
+// compareDecimal compares two runs of decimal digits by value, whatever their length.
+func compareDecimal(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// FuzzUserAgent: for every agent the gate's decision (and description) equals the reference
+// predicate's. The seeds, run by make test, sit on each rule's edges.
 func FuzzUserAgent(f *testing.F) {
-	for _, s := range []string{"", "undici", "python-requests/2.31.0", "open-ani/ani/4.8.1 (android)", "open-ani/ani/4.8.2", "open-ani/ani/x", "Mozilla/5.0"} {
+	for _, s := range []string{
+		"", " ", "Mozilla/5.0", "undici", "undici/5", "Undici", " undici", "database", "database ", "node-fetch",
+		"node-fetch/3.0", "node-fetchx", "Java/17", "java/17", "Java", "axios/1.6", "okhttp/4", "go-resty/2",
+		"Faraday v2.7", "Faraday", "Go-http-client/1.1", "Go-http-client", "python-requests/2.31.0",
+		"python-requests", "Apache-HttpClient/4.5", "curl/8.0", "my-app/1.0 (https://example.com)",
+		"open-ani/ani/", "open-ani/ani/x", "open-ani/ani/4.8", "open-ani/ani/4.8.", "open-ani/ani/4.8.1",
+		"open-ani/ani/4.8.1 (android)", "open-ani/ani/4.8.2", "open-ani/ani/4.8.2-beta", "open-ani/ani/4.8.2a",
+		"open-ani/ani/4.8.2_1", "open-ani/ani/4.8.2.1", "open-ani/ani/4.8.0", "open-ani/ani/4.7.99",
+		"open-ani/ani/4.9.0", "open-ani/ani/5.0.0", "open-ani/ani/3.99.99", "open-ani/ani/4.08.02",
+		"open-ani/ani/004.008.001", "open-ani/ani/99999999999999999999.0.0", "open-ani/ani/4.99999999999999999999.0",
+		"open-ani/ani/4.8.99999999999999999999", "open-ani/ani/4.8.2\xff", "open-ani/ani/4.8.2树",
+		"open-ani/ani/١.٢.٣", "Open-ani/ani/4.8.1", "xopen-ani/ani/4.8.1",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ua string) {
-		switch msg := userAgentError(ua); msg {
-		case "", msgNoUserAgent, msgLibraryUserAgent, msgAnimeko:
-			if (msg == msgNoUserAgent) != (ua == "") {
-				t.Fatalf("userAgentError(%q) = %q", ua, msg)
-			}
-		default:
-			t.Fatalf("userAgentError(%q) = unknown message %q", ua, msg)
+		if got, want := userAgentError(ua), referenceUserAgentError(ua); got != want {
+			t.Fatalf("userAgentError(%q) = %q, want %q", ua, got, want)
 		}
 	})
 }
