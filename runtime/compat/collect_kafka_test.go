@@ -151,31 +151,57 @@ func TestCollect_PublishesOneMonoMessage(t *testing.T) {
 }
 
 // With the broker down the collect still commits and answers 204 promptly; the failure is logged
-// with the whole message so it can be replayed.
+// with the whole message so it can be replayed. Down is both a refused connection and a broker
+// that accepts the connection and never answers (the publisher's own bound must end the wait).
 func TestCollect_BrokerDownStillAnswers204(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	_ = ln.Close() // nothing listens there any more
-
-	baseURL, _, logs := collectAPI(t, []string{closed})
-	resp, took := post(t, baseURL, "/v0/persons/1/collect", "parity_treehole2_token")
-	if resp.Status != http.StatusNoContent {
-		t.Fatalf("collect with the broker down: status %d %s, want 204", resp.Status, resp.Body)
-	}
-	if took > time.Second {
-		t.Errorf("collect with the broker down took %v, want at most 1s (D7)", took)
-	}
-	after := get(t, baseURL, "/v0/users/treehole2/collections/-/persons/1")
-	if after.Status != http.StatusOK {
-		t.Errorf("the collect was not committed: %d %s", after.Status, after.Body)
-	}
-	out := logs.String()
-	for _, want := range []string{`"level":"ERROR"`, `\"op\":\"mono\"`, `\"uid\":318250`, `\"cat\":2`, `\"id\":1`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("log does not contain %s:\n%s", want, out)
-		}
+	for _, tc := range []struct {
+		name   string
+		broker func(t *testing.T) string
+	}{
+		{"Refused", func(t *testing.T) string {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			closed := ln.Addr().String()
+			_ = ln.Close() // nothing listens there any more
+			return closed
+		}},
+		{"AcceptsAndNeverAnswers", func(t *testing.T) string { return testenv.Frozen(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			baseURL, _, logs := collectAPI(t, []string{tc.broker(t)})
+			// The client gives up well after D7's bound, so a hung publish fails here with a
+			// message instead of hanging the test.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			req, err := golden.Request{Method: http.MethodPost, Path: "/v0/persons/1/collect",
+				Headers: map[string]string{"Authorization": "Bearer parity_treehole2_token"}}.NewRequest(ctx, baseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			resp, err := golden.Do(golden.NewClient(), req)
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("collect with the broker down: no answer after %v: %v", took, err)
+			}
+			if resp.Status != http.StatusNoContent {
+				t.Fatalf("collect with the broker down: status %d %s, want 204", resp.Status, resp.Body)
+			}
+			if took > time.Second {
+				t.Errorf("collect with the broker down took %v, want at most 1s (D7)", took)
+			}
+			after := get(t, baseURL, "/v0/users/treehole2/collections/-/persons/1")
+			if after.Status != http.StatusOK {
+				t.Errorf("the collect was not committed: %d %s", after.Status, after.Body)
+			}
+			out := logs.String()
+			for _, want := range []string{`"level":"ERROR"`, `\"op\":\"mono\"`, `\"uid\":318250`, `\"cat\":2`, `\"id\":1`} {
+				if !strings.Contains(out, want) {
+					t.Errorf("log does not contain %s:\n%s", want, out)
+				}
+			}
+		})
 	}
 }
