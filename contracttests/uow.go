@@ -300,6 +300,52 @@ func TestUnitOfWork(t *testing.T, newStore NewUnitOfWork) {
 		}
 	})
 
+	// A caller that goes away in the middle of a transaction (the HTTP client disconnected):
+	// nothing is kept, and Do's error says why — context.Canceled, which the HTTP adapter
+	// takes for "client gone" — rather than a commit failure, and not "unavailable" (the
+	// database did nothing wrong).
+	t.Run("CancelledMidTransactionIsCanceled", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			// after runs in fn once ctx is cancelled; fn returns its error.
+			after func(ctx context.Context, tx ports.Tx) error
+		}{
+			{"FnIgnoresCancel", func(context.Context, ports.Tx) error { return nil }},
+			// database/sql rolls a transaction back as soon as its context ends; a Commit
+			// after that rollback reports sql.ErrTxDone, not the context's error. The pause
+			// lets the rollback happen first (without it the test still passes, checking less).
+			{"FnReturnsAfterRollback", func(context.Context, ports.Tx) error {
+				time.Sleep(100 * time.Millisecond)
+				return nil
+			}},
+			{"FnReturnsStatementError", func(ctx context.Context, tx ports.Tx) error {
+				if err := tx.MonoCollects().LockTarget(ctx, mono.Person, 1); err != nil {
+					return fmt.Errorf("lock person 1: %w", err)
+				}
+				return nil
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				uow, r := newStore(t, UoWFixture())
+				before := readMonoState(t, r)
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				err := uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+					uowWrites(ctx, t, tx.MonoCollects())
+					cancel()
+					return tc.after(ctx, tx)
+				})
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("Do() = %v, want an error wrapping context.Canceled", err)
+				}
+				if errors.Is(err, domain.ErrUnavailable) {
+					t.Errorf("Do() = %v, want no domain.ErrUnavailable for a cancelled caller", err)
+				}
+				assertMonoState(t, r, before, "after a cancelled transaction")
+			})
+		}
+	})
+
 	t.Run("IsolationOfConcurrentReader", func(t *testing.T) {
 		uow, r := newStore(t, UoWFixture())
 		before := readMonoState(t, r)

@@ -54,7 +54,7 @@ func NewUnitOfWork(db *sql.DB) *UnitOfWork {
 // unavailable (down, a lock wait timeout) comes back as a domain.ErrUnavailable too.
 func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := u.once(ctx, fn)
+		err := callerGone(ctx, u.once(ctx, fn))
 		if err == nil || !isDeadlock(err) || attempt >= u.attempts || ctx.Err() != nil {
 			return classify(err)
 		}
@@ -82,6 +82,19 @@ func (u *UnitOfWork) once(ctx context.Context, fn func(ctx context.Context, tx p
 		return fmt.Errorf("mysqldb: commit: %w", err)
 	}
 	return nil
+}
+
+// callerGone makes err say why the transaction failed when ctx ended during it: database/sql
+// rolls the transaction back as soon as its context ends, and a later statement or Commit
+// reports sql.ErrTxDone (or a driver error), which does not say "the caller went away".
+// context.Canceled is then left alone by classify (the HTTP adapter takes it for a client
+// that disconnected); context.DeadlineExceeded is classified unavailable as before.
+func callerGone(ctx context.Context, err error) error {
+	cerr := ctx.Err()
+	if err == nil || cerr == nil || errors.Is(err, cerr) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", err, cerr)
 }
 
 func isDeadlock(err error) bool {
