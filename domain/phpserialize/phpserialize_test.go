@@ -331,3 +331,20 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestUnmarshal_ErrorMessages pins which rule refuses an input at the edges of the bounds
+// checks, so a check that is off by one (and only caught later by another) shows.
+func TestUnmarshal_ErrorMessages(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`s:5:"ab";`, "offset 5: string of 5 bytes runs past the end"}, // 5 > the 4 bytes left
+		{`s:3:"abc`, `offset 8: want "\""`},                            // exactly the bytes left: the quote is missing
+		{`i`, "offset 0: unexpected end"},
+		{`N`, "offset 0: unexpected end"},
+		{`i:;`, `offset 3: bad integer ""`},
+	} {
+		_, err := phpserialize.Unmarshal(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Unmarshal(%q) error = %v, want one containing %q", tt.in, err, tt.want)
+		}
+	}
+}
