@@ -640,8 +640,8 @@ func keys(m map[string]string) []string {
 // and the port is closed.
 func TestServe_SIGTERMDrainsThenAnswersInFlight(t *testing.T) {
 	cfg := fastConfig()
-	cfg.ShutdownDrain = 400 * time.Millisecond
-	const slow = time.Second // outlasts the drain
+	cfg.ShutdownDrain = 800 * time.Millisecond
+	const slow = 1500 * time.Millisecond // outlasts the drain
 	started := make(chan struct{})
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -690,8 +690,21 @@ func TestServe_SIGTERMDrainsThenAnswersInFlight(t *testing.T) {
 	<-ctx.Done()
 
 	// During the drain: readiness says stopping, other requests are still served (and told to
-	// close their connections).
-	code, body, closeConn, err := get("/readyz")
+	// close their connections). The server's goroutine sees the signal a moment after this one
+	// does: poll, within the drain.
+	var (
+		code      int
+		body      string
+		closeConn bool
+		err       error
+	)
+	for deadline := signalled.Add(cfg.ShutdownDrain * 3 / 4); ; {
+		code, body, _, err = get("/readyz")
+		if err == nil && code == 503 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err != nil || code != 503 || body != `{"status":"stopping"}` {
 		t.Errorf("/readyz during the drain = %d %s %v, want 503 {\"status\":\"stopping\"}", code, body, err)
 	}
