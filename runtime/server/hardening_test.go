@@ -564,26 +564,7 @@ func TestRun_Readiness(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.env["CHII_HTTP_ADDR"] = "127.0.0.1:0"
-			cfg, err := config.Load(func(k string) string { return tt.env[k] }, config.Server)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var logs syncBuf
-			ctx, cancel := context.WithCancel(t.Context())
-			done := make(chan error, 1)
-			go func() { done <- Run(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil))) }()
-			defer func() {
-				cancel()
-				select {
-				case err := <-done:
-					if err != nil {
-						t.Errorf("Run() = %v", err)
-					}
-				case <-time.After(10 * time.Second):
-					t.Error("Run() did not return within 10s")
-				}
-			}()
-			addr := listenAddr(t, &logs)
+			addr := listenAddr(t, runServer(t, tt.env))
 
 			client := &http.Client{Timeout: 5 * time.Second}
 			var slowest time.Duration

@@ -37,27 +37,9 @@ func TestRun_OnMySQLAndRedis(t *testing.T) {
 		"CHII_MYSQL_DSN": dsn, "CHII_REDIS_URL": fmt.Sprintf("redis://%s/%d", o.Addr, o.DB),
 		"CHII_RATE_LIMIT_COUNT": "1000000",
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] }, config.Server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuf
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil))) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(45 * time.Second):
-			t.Error("Run did not return within 45 s of the stop")
-		}
-	})
-	api := "http://" + listenAddr(t, &logs)
-	internal := "http://" + logAddr(t, &logs, "internal listener")
+	logs := runServer(t, env)
+	api := "http://" + listenAddr(t, logs)
+	internal := "http://" + logAddr(t, logs, "internal listener")
 
 	collects := func() int {
 		t.Helper()
@@ -96,4 +78,30 @@ func TestRun_OnMySQLAndRedis(t *testing.T) {
 	if got := collects(); got != before+1 {
 		t.Errorf("GET after the collect = %d collects, want %d", got, before+1)
 	}
+}
+
+// runServer runs Run with the configuration of env until the test ends (then it must return
+// nil within 45 s) and returns its log.
+func runServer(t *testing.T, env map[string]string) *syncBuf {
+	t.Helper()
+	cfg, err := config.Load(func(k string) string { return env[k] }, config.Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuf{}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil))) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run() = %v", err)
+			}
+		case <-time.After(45 * time.Second):
+			t.Error("Run() did not return within 45 s of the stop")
+		}
+	})
+	return logs
 }
