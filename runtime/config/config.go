@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,8 @@ const (
 	CanalWorker
 	// TimelineWorker is the timeline consumer (`chii worker timeline`).
 	TimelineWorker
+	// SearchReindex rebuilds a search index from MySQL (`chii search reindex`).
+	SearchReindex
 )
 
 // String returns the process name used in logs.
@@ -42,6 +45,8 @@ func (p Process) String() string {
 		return "worker canal"
 	case TimelineWorker:
 		return "worker timeline"
+	case SearchReindex:
+		return "search reindex"
 	default:
 		return fmt.Sprintf("Process(%d)", int(p))
 	}
@@ -64,7 +69,9 @@ type Config struct {
 	RedisURL    string // empty: no Redis
 	Kafka       Kafka
 	Meilisearch Meilisearch
-	Log         Log
+	// Search configures the embedded search index, used when Meilisearch is not configured.
+	Search Search
+	Log    Log
 
 	// ShutdownGrace bounds how long in-flight work may take after SIGINT/SIGTERM (after the
 	// drain). The server's grace is never shorter than its request timeout.
@@ -118,10 +125,25 @@ type Kafka struct {
 	GroupID string   // consumer group; defaults per worker (go-canal / go-timeline)
 }
 
-// Meilisearch holds the search engine settings.
+// Meilisearch holds the search engine settings. An empty URL means the embedded index.
 type Meilisearch struct {
 	URL string
 	Key string
+	// Timeout bounds one request to Meilisearch.
+	Timeout time.Duration
+}
+
+// Search holds the settings of the embedded search index (no Meilisearch configured).
+type Search struct {
+	// Dir is where the index is stored; empty: in memory, built from the data at start.
+	Dir string
+	// Topics are the Debezium topics whose chii_subjects, chii_subject_fields, chii_characters
+	// and chii_persons events the server follows to keep its embedded index current; empty:
+	// none (writes through this server's API still update it).
+	Topics []string
+	// GroupID is the server's own consumer group for Topics: each instance keeps its own
+	// index, so each must see every event.
+	GroupID string
 }
 
 // Log holds the logging settings.
@@ -167,6 +189,7 @@ const (
 	DefaultCacheLocalTTL         = 10 * time.Minute
 	DefaultCacheSharedTTL        = time.Hour
 	DefaultCanalGroupID          = "go-canal"
+	DefaultMeilisearchTimeout    = 2 * time.Second
 	DefaultTimelineGroupID       = "go-timeline"
 )
 
@@ -288,6 +311,15 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 	c.RedisURL = l.redisURL()
 	c.Kafka = l.kafka(p)
 	c.Meilisearch = l.meilisearch()
+	c.Search = l.search(p, c.Kafka)
+	if p == SearchReindex {
+		if c.MySQL.DSN == "" {
+			l.fail("CHII_MYSQL_DSN", "missing: the reindex reads MySQL and needs a DSN (or MYSQL_HOST)")
+		}
+		if c.Meilisearch.URL == "" && c.Search.Dir == "" {
+			l.fail("CHII_SEARCH_DIR", "missing: without Meilisearch (CHII_MEILISEARCH_URL) the reindex writes the embedded index in CHII_SEARCH_DIR (an in-memory index would be lost at exit)")
+		}
+	}
 	c.Log = l.log()
 	c.HTTP, c.ShutdownGrace = l.httpAndGrace(p)
 	c.ShutdownDrain = l.drain()
@@ -584,7 +616,10 @@ func (l *loader) kafka(p Process) Kafka {
 }
 
 func (l *loader) meilisearch() Meilisearch {
-	m := Meilisearch{Key: l.str("", "CHII_MEILISEARCH_KEY", "MEILISEARCH_KEY")}
+	m := Meilisearch{
+		Key:     l.str("", "CHII_MEILISEARCH_KEY", "MEILISEARCH_KEY"),
+		Timeout: l.duration(DefaultMeilisearchTimeout, false, "CHII_MEILISEARCH_REQUEST_TIMEOUT", "MEILISEARCH_REQUEST_TIMEOUT"),
+	}
 	v, from := l.lookup("CHII_MEILISEARCH_URL", "MEILISEARCH_URL")
 	if v == "" {
 		return m
@@ -596,6 +631,23 @@ func (l *loader) meilisearch() Meilisearch {
 	}
 	m.URL = v
 	return m
+}
+
+func (l *loader) search(p Process, k Kafka) Search {
+	s := Search{Dir: l.str("", "CHII_SEARCH_DIR")}
+	s.Topics, _ = l.list("CHII_SEARCH_TOPICS")
+	if len(s.Topics) == 0 {
+		s.Topics = k.Topics
+	}
+	if p != Server || len(k.Brokers) == 0 {
+		s.Topics = nil // only the server follows topics, and only with brokers to read them from
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	s.GroupID = l.str("chii-search-"+host, "CHII_SEARCH_GROUP_ID")
+	return s
 }
 
 func (l *loader) log() Log {

@@ -20,6 +20,14 @@ func env(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
 }
 
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "localhost"
+	}
+	return h
+}
+
 func defaults(p config.Process) config.Config {
 	c := config.Config{
 		HTTPAddr: "127.0.0.1:3000",
@@ -42,6 +50,8 @@ func defaults(p config.Process) config.Config {
 		RateLimit:     config.RateLimit{Window: 10 * time.Minute, Count: 3000, LongTime: time.Hour},
 		ResponseCache: config.ResponseCache{MaxBytes: 64 << 20, LocalTTL: 10 * time.Minute, SharedTTL: time.Hour},
 		TimelineTopic: "timeline",
+		Meilisearch:   config.Meilisearch{Timeout: 2 * time.Second},
+		Search:        config.Search{GroupID: "chii-search-" + hostname()},
 	}
 	switch p {
 	case config.CanalWorker:
@@ -101,7 +111,8 @@ func TestLoad_Valid(t *testing.T) {
 				c.MySQL = config.MySQL{DSN: "u:p@tcp(db:3306)/bangumi", MaxOpenConns: 20, MaxIdleConns: 0, ConnMaxLifetime: 30 * time.Minute}
 				c.RedisURL = "redis://:secret@cache:6379/1"
 				c.Kafka = config.Kafka{Brokers: []string{"k1:9092", "k2:9092"}, Topics: []string{"a", "b"}, GroupID: "g"}
-				c.Meilisearch = config.Meilisearch{URL: "http://meili:7700", Key: "k"}
+				c.Meilisearch = config.Meilisearch{URL: "http://meili:7700", Key: "k", Timeout: 2 * time.Second}
+				c.Search.Topics = []string{"a", "b"} // the server follows the canal topics by default
 				c.Log = config.Log{Format: "text", Level: slog.LevelDebug}
 				c.ShutdownGrace = 3 * time.Second
 				c.ShutdownDrain = 4 * time.Second
@@ -137,7 +148,7 @@ func TestLoad_Valid(t *testing.T) {
 				c.RedisURL = "redis://127.0.0.1:6379/0"
 				c.Kafka.Brokers = []string{"kafka:9092"}
 				c.Kafka.Topics = []string{"debezium.chii.bangumi.chii_subjects", "debezium.chii.bangumi.chii_members"}
-				c.Meilisearch = config.Meilisearch{URL: "https://search.example", Key: "mk"}
+				c.Meilisearch = config.Meilisearch{URL: "https://search.example", Key: "mk", Timeout: 2 * time.Second}
 				c.RateLimit = config.RateLimit{Window: 10 * time.Minute, Count: 100, LongTime: time.Hour}
 			},
 		},
@@ -507,4 +518,59 @@ func TestVariables_DocumentedInREADME(t *testing.T) {
 			t.Errorf("README.md's configuration table lacks %s", v.Name)
 		}
 	}
+}
+
+// The search settings: the server follows the canal topics (or its own list) only when it has
+// brokers; the reindex needs MySQL and a place to write that outlives the process.
+func TestLoad_Search(t *testing.T) {
+	t.Run("ServerFollowsKafkaTopicsByDefault", func(t *testing.T) {
+		c, err := config.Load(env(map[string]string{
+			"CHII_KAFKA_BROKERS": "k:9092", "CHII_KAFKA_TOPICS": "a,b", "CHII_SEARCH_DIR": "/var/lib/chii/search",
+			"MEILISEARCH_REQUEST_TIMEOUT": "5s",
+		}), config.Server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := config.Search{Dir: "/var/lib/chii/search", Topics: []string{"a", "b"}, GroupID: "chii-search-" + hostname()}
+		if diff := cmp.Diff(want, c.Search); diff != "" {
+			t.Errorf("Search mismatch (-want +got):\n%s", diff)
+		}
+		if c.Meilisearch.Timeout != 5*time.Second {
+			t.Errorf("Meilisearch.Timeout = %v, want 5s from the legacy MEILISEARCH_REQUEST_TIMEOUT", c.Meilisearch.Timeout)
+		}
+	})
+	t.Run("OwnTopicsAndGroup", func(t *testing.T) {
+		c, err := config.Load(env(map[string]string{
+			"CHII_KAFKA_BROKERS": "k:9092", "CHII_KAFKA_TOPICS": "a,b", "CHII_SEARCH_TOPICS": "s1, s2",
+			"CHII_SEARCH_GROUP_ID": "search-1",
+		}), config.Server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(config.Search{Topics: []string{"s1", "s2"}, GroupID: "search-1"}, c.Search); diff != "" {
+			t.Errorf("Search mismatch (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("NoBrokersNoTopics", func(t *testing.T) {
+		c, err := config.Load(env(map[string]string{"CHII_SEARCH_TOPICS": "s1"}), config.Server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Search.Topics != nil {
+			t.Errorf("Search.Topics = %v without brokers, want none", c.Search.Topics)
+		}
+	})
+	t.Run("ReindexNeedsMySQLAndAPlaceToWrite", func(t *testing.T) {
+		_, err := config.Load(env(nil), config.SearchReindex)
+		for _, name := range []string{"CHII_MYSQL_DSN", "CHII_SEARCH_DIR"} {
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("Load(reindex, empty) error = %v, want one naming %s", err, name)
+			}
+		}
+		if _, err := config.Load(env(map[string]string{
+			"CHII_MYSQL_DSN": "root@tcp(127.0.0.1:3306)/bangumi", "CHII_MEILISEARCH_URL": "http://meili:7700",
+		}), config.SearchReindex); err != nil {
+			t.Errorf("Load(reindex with MySQL and Meilisearch) = %v, want no error", err)
+		}
+	})
 }
