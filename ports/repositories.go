@@ -34,6 +34,9 @@ type SubjectRepository interface {
 	// (whatever its NSFW, ban or redirect state), in one read; a relation to a missing
 	// subject is left out.
 	RelatedSubjects(ctx context.Context, id uint32) ([]RelatedSubject, error)
+	// MaxID is the greatest subject id stored (whatever its state), 0 when there is none: the
+	// end of a walk over every id (the search reindex).
+	MaxID(ctx context.Context) (uint32, error)
 }
 
 // The joined reads below return a link row with the rows it links, read in one statement
@@ -90,12 +93,16 @@ type CastEntry struct {
 type CharacterRepository interface {
 	Get(ctx context.Context, id uint32) (character.Character, error)
 	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]character.Character, error)
+	// MaxID is the greatest character id stored, 0 when there is none.
+	MaxID(ctx context.Context) (uint32, error)
 }
 
 // PersonRepository reads persons (chii_persons ⟕ chii_person_fields 'prsn').
 type PersonRepository interface {
 	Get(ctx context.Context, id uint32) (person.Person, error)
 	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]person.Person, error)
+	// MaxID is the greatest person id stored, 0 when there is none.
+	MaxID(ctx context.Context) (uint32, error)
 }
 
 // AppearanceFilter selects rows of chii_crt_subject_index; zero fields are not filtered on.

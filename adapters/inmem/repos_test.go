@@ -16,3 +16,4 @@ func TestSubjectCollectionRepository(t *testing.T) {
 	contracttests.TestSubjectCollectionRepository(t, repos)
 }
 func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, repos) }
+func TestMaxID(t *testing.T)             { contracttests.TestMaxID(t, repos) }

@@ -23,3 +23,5 @@ func TestSubjectCollectionRepository(t *testing.T) {
 }
 
 func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, newReadRepos) }
+
+func TestMaxID(t *testing.T) { contracttests.TestMaxID(t, newReadRepos) }
