@@ -6,7 +6,8 @@ package search
 
 // Limits on a request, so that a huge body cannot become a huge query (a 400, not a 500).
 const (
-	// MaxKeywordRunes is the longest keyword accepted, in characters.
+	// MaxKeywordRunes is the longest keyword accepted, in characters, counted after the
+	// surrounding white space is trimmed (an invalid UTF-8 byte counts as one).
 	MaxKeywordRunes = 256
 	// MaxFilterValues is the most values one filter key may hold.
 	MaxFilterValues = 64
@@ -24,8 +25,8 @@ type SubjectFilter struct {
 	NSFW        *bool
 }
 
-// SubjectRequest is the body of POST /v0/search/subjects. Sort is the request's text ("" or
-// "match", "heat", "rank", "score").
+// SubjectRequest is the body of POST /v0/search/subjects. Keyword is searched trimmed of
+// surrounding white space. Sort is the request's text ("" or "match", "heat", "rank", "score").
 type SubjectRequest struct {
 	Keyword string
 	Sort    string
