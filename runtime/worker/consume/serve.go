@@ -21,6 +21,16 @@ import (
 // worker's other dependencies), logging each failure with its address and
 // retrying with backoff; nothing unreachable stops the process.
 func Serve(ctx context.Context, cfg config.Config, topics []string, checks []health.Check, h Handler, logger *slog.Logger) error {
+	return serve(ctx, cfg, topics, checks, logger, func(ctx context.Context, reader Reader, grace time.Duration) error {
+		return Run(ctx, Options{Reader: reader, Handler: h, Logger: logger, Brokers: cfg.Kafka.Brokers, Grace: grace})
+	})
+}
+
+// serve is Serve's body with the loop (Run or RunBatch) given: run consumes from reader and
+// lets its in-flight work finish within grace after ctx's cancellation.
+func serve(ctx context.Context, cfg config.Config, topics []string, checks []health.Check, logger *slog.Logger,
+	run func(ctx context.Context, reader Reader, grace time.Duration) error,
+) error {
 	reader, err := kafkabus.NewReader(kafkabus.ReaderOptions{
 		Brokers: cfg.Kafka.Brokers, Topics: topics, GroupID: cfg.Kafka.GroupID, Logger: logger,
 	})
@@ -39,14 +49,8 @@ func Serve(ctx context.Context, cfg config.Config, topics []string, checks []hea
 	defer context.AfterFunc(ctx, func() { mu.Lock(); stopAt = time.Now(); mu.Unlock() })()
 
 	logger.Info("consuming", "topics", topics, "group_id", cfg.Kafka.GroupID, "brokers", cfg.Kafka.Brokers)
-	runErr := Run(ctx, Options{
-		Reader:  reader,
-		Handler: h,
-		Logger:  logger,
-		Brokers: cfg.Kafka.Brokers,
-		// The in-flight message gets most of the grace; leaving the group gets what is left.
-		Grace: cfg.ShutdownGrace * 8 / 10,
-	})
+	// The in-flight work gets most of the grace; leaving the group gets what is left.
+	runErr := run(ctx, reader, cfg.ShutdownGrace*8/10)
 	closeBudget := cfg.ShutdownGrace
 	mu.Lock()
 	if !stopAt.IsZero() {
