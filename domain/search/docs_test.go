@@ -219,6 +219,22 @@ func TestPersonDocument_Golden(t *testing.T) {
 	}
 }
 
+// TestDocuments_NoneIsNil: a list a builder has nothing for is nil (omitted), like the others.
+func TestDocuments_NoneIsNil(t *testing.T) {
+	t.Parallel()
+	s, _ := search.SubjectDocument(subject.Subject{ID: 1, Infobox: "{{Infobox\n|别名=\n}}"})
+	c, _ := search.CharacterDocument(character.Character{ID: 1, Infobox: "{{Infobox Crt\n|中文名=\n}}"})
+	p, _ := search.PersonDocument(person.Person{ID: 1})
+	for name, list := range map[string][]string{
+		"subject tag": s.Tag, "subject aliases": s.Aliases, "character aliases": c.Aliases,
+		"person aliases": p.Aliases, "person career": p.Career,
+	} {
+		if list != nil {
+			t.Errorf("%s = %#v, want nil", name, list)
+		}
+	}
+}
+
 // TestSubjectDoc_JSON pins bangumi's field names, their order, and which fields are omitted
 // when empty (tag, aliases, date, platform) or always present (meta_tag, score, rank, nsfw, …).
 func TestSubjectDoc_JSON(t *testing.T) {
