@@ -53,6 +53,8 @@ func (s *monoStore) GetByIDs(context.Context, []uint32) (map[uint32]character.Ch
 	panic("not used")
 }
 
+func (s *monoStore) MaxID(context.Context) (uint32, error) { panic("not used") }
+
 type monoPersons struct{ s *monoStore }
 
 func (p monoPersons) Get(_ context.Context, id uint32) (person.Person, error) {
@@ -65,6 +67,8 @@ func (p monoPersons) Get(_ context.Context, id uint32) (person.Person, error) {
 func (monoPersons) GetByIDs(context.Context, []uint32) (map[uint32]person.Person, error) {
 	panic("not used")
 }
+
+func (monoPersons) MaxID(context.Context) (uint32, error) { panic("not used") }
 
 func (s *monoStore) Do(ctx context.Context, fn func(context.Context, ports.Tx) error) error {
 	s.mu.Lock()
