@@ -82,9 +82,9 @@ func New(ctx context.Context, o Options) (*Index, error) {
 		prefix:      o.IndexPrefix,
 		taskTimeout: o.TaskTimeout,
 	}
-	if err := ix.Ping(ctx); err != nil {
+	if _, err := ix.client.Version(ctx); err != nil {
 		ix.Close()
-		return nil, fmt.Errorf("meiliindex: Meilisearch at %s: %w", o.URL, err)
+		return nil, classify("ping Meilisearch at "+o.URL+" (GET /version)", err)
 	}
 	return ix, nil
 }
@@ -215,6 +215,8 @@ func (ix *Index) Upsert(ctx context.Context, docs search.Documents) error {
 	if err := add(search.KindPerson, len(docs.Persons), docs.Persons); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, ix.taskTimeout) // one deadline for every task
+	defer cancel()
 	for _, p := range tasks {
 		if err := ix.wait(ctx, p.task); err != nil {
 			return fmt.Errorf("meiliindex: add documents to %s: %w", p.uid, err)
@@ -279,8 +281,9 @@ const (
 )
 
 // wait polls the task until it ends, for at most TaskTimeout (and the context). A failed or
-// canceled task is an error carrying Meilisearch's code and message; a task still unfinished
-// at the deadline is an error wrapping domain.ErrUnavailable and context.DeadlineExceeded.
+// canceled task is an error carrying Meilisearch's code and message (a *TaskError); a task
+// still unfinished at the deadline is an error wrapping domain.ErrUnavailable and
+// context.DeadlineExceeded.
 func (ix *Index) wait(ctx context.Context, info *meilisearch.TaskInfo) error {
 	ctx, cancel := context.WithTimeout(ctx, ix.taskTimeout)
 	defer cancel()

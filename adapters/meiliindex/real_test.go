@@ -35,10 +35,7 @@ const meiliImage = "getmeili/meilisearch:v1.15"
 // the default), and the CI machine has none.
 func realIndex(tb testing.TB) *meiliindex.Index {
 	tb.Helper()
-	srv, err := meiliServer()
-	if err != nil {
-		tb.Skip("meiliindex: no Meilisearch: " + strings.Join(strings.Fields(err.Error()), " "))
-	}
+	srv := needMeili(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	b := make([]byte, 6)
@@ -68,6 +65,16 @@ func realIndex(tb testing.TB) *meiliindex.Index {
 		tb.Fatal(err)
 	}
 	return ix
+}
+
+// needMeili returns the test server, or skips tb with one line saying why there is none.
+func needMeili(tb testing.TB) server {
+	tb.Helper()
+	srv, err := meiliServer()
+	if err != nil {
+		tb.Skip("meiliindex: no Meilisearch: " + strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return srv
 }
 
 type server struct{ url, key string }
