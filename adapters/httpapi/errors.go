@@ -28,6 +28,8 @@ const (
 	msgUnavailable      = "a dependency of the server is unavailable or too slow, please retry later"
 	msgRateLimitedTitle = "Too Many Request"
 	msgRateLimited      = "too many request, you have be rate limited"
+	titleJSONError      = "JSON Error"
+	msgJSONDecode       = "can't decode request body as json or value doesn't match expected type"
 )
 
 // ErrorDetail is the body of every error response.
@@ -55,6 +57,25 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+
+// jsonError is a request body that could not be decoded: 400 with bangumi's title "JSON
+// Error" and no request_id. A syntax or type error says where in its description and carries no
+// details; any other failure has the generic description and the decoder's message as
+// details.error.
+type jsonError struct {
+	description string
+	cause       string // details.error; "" for no details
+}
+
+func (e *jsonError) Error() string { return e.description }
+
+func (e *jsonError) body(r *http.Request) ErrorDetail {
+	body := ErrorDetail{Title: titleJSONError, Description: e.description}
+	if e.cause != "" {
+		body.Details = &ErrorRequest{Error: e.cause, Path: r.URL.Path, Method: r.Method, QueryString: r.URL.RawQuery}
+	}
+	return body
+}
 
 // statusOf maps an error to its HTTP status and client-safe description: the one place where
 // domain error kinds become status codes. ok is false for an unexpected error (500).
@@ -151,6 +172,10 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		body := errorBody(r, http.StatusServiceUnavailable, msgUnavailable)
 		body.RequestID = requestID(r)
 		writeJSON(w, http.StatusServiceUnavailable, body)
+		return
+	}
+	if je := (*jsonError)(nil); errors.As(err, &je) {
+		writeJSON(w, http.StatusBadRequest, je.body(r))
 		return
 	}
 	status, msg, ok := statusOf(err)

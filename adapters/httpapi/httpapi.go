@@ -29,6 +29,8 @@ type Deps struct {
 	Collections   *usecase.Collections
 	Collect       *usecase.Collect
 	Authenticator *usecase.Authenticator
+	// Search serves /v0/search; nil answers bangumi's 200 "search is not enable".
+	Search *usecase.Search
 
 	// Responses keeps rendered answers of the cacheable routes; nil renders every request
 	// (answers still carry ETags and honour If-None-Match).
@@ -72,6 +74,7 @@ type server struct {
 	collections *usecase.Collections
 	collect     *usecase.Collect
 	authn       *usecase.Authenticator
+	search      *usecase.Search
 	responses   *ResponseCache
 
 	limiter         ports.RateLimiter
@@ -107,7 +110,7 @@ func (s *server) handle(h handlerFunc) http.HandlerFunc {
 func New(d Deps) http.Handler {
 	s := &server{
 		subjects: d.Subjects, characters: d.Characters, persons: d.Persons,
-		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, responses: d.Responses,
+		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
 	}
@@ -122,7 +125,7 @@ func New(d Deps) http.Handler {
 	}
 	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
 	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
-	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users")
+	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search")
 	routes := s.routes()
 	for i := range routes {
 		if routes[i].handler != nil {

@@ -71,6 +71,38 @@ func parsePage(limit, offset string) (usecase.Page, error) {
 	return p, nil
 }
 
+// Soft pagination (http-v0.md §1.4): the search endpoints.
+const (
+	defaultSoftLimit = 10
+	maxSoftLimit     = 20
+)
+
+// parseSoftPage applies the soft pagination helper: the hard helper's parse errors and lower
+// bounds, but a limit over maxSoftLimit is clamped to it, and there is no offset-versus-total
+// check.
+func parseSoftPage(limit, offset string) (usecase.Page, error) {
+	n := defaultSoftLimit
+	if limit != "" {
+		var err error
+		if n, err = strconv.Atoi(limit); err != nil {
+			return usecase.Page{}, badRequest("can't parse query args limit as int: " + strconv.Quote(limit))
+		}
+		if n <= 0 {
+			return usecase.Page{}, badRequest("limit should be greater than zero")
+		}
+		n = min(n, maxSoftLimit)
+	}
+	p, err := parsePage("", offset) // the offset rules are the hard helper's
+	p.Limit = n
+	return p, err
+}
+
+// softPageOf reads the page of a search request.
+func softPageOf(r *http.Request) (usecase.Page, error) {
+	q := r.URL.Query()
+	return parseSoftPage(q.Get("limit"), q.Get("offset"))
+}
+
 // pageOf reads the page of a request.
 func pageOf(r *http.Request) (usecase.Page, error) {
 	q := r.URL.Query()

@@ -71,9 +71,56 @@ var (
 	errNoScope      = errorResponse{http.StatusForbidden, "access token 缺少 write:collection 权限，或 User-Agent 被禁止", msgInsufficientScope}
 )
 
+// searchErrors are the error responses of the search endpoints.
+var searchErrors = []errorResponse{
+	{http.StatusBadRequest, "分页参数、筛选条件或排序不合法；请求体不是 JSON 或类型不符时 title 为 JSON Error（" +
+		"如 Unmarshal type error: expected=uint8, got=number 300, field=filter.type, offset=22）",
+		`invalid rank filter: ">x", should be in the format of "^(>|<|>=|<=|=) *\d+$"`},
+	{http.StatusRequestEntityTooLarge, "请求体过大", "request body is larger than 1048576 bytes"},
+}
+
+const searchDescription = "\n\n请求体按 JSON 解析，忽略未知字段，不检查 Content-Type；空对象 {} 返回全部结果。" +
+	"total 为搜索引擎给出的匹配总数；已被删除的结果会被跳过，所以 data 可能少于 limit。" +
+	"服务器未启用搜索时返回 200 text/plain「search is not enable」。"
+
 // routes lists every endpoint of the adapter.
 func (s *server) routes() []route {
 	return []route{
+		{
+			method: http.MethodPost, path: "/v0/search/subjects", handler: s.searchSubjects,
+			doc: operation{
+				id: "searchSubjects", tag: tagSubject, summary: "条目搜索",
+				description: "按关键词与筛选条件搜索条目。不同筛选条件之间为「且」。" +
+					"NSFW 条目仅对注册满 60 天的登录用户可见（filter.nsfw，决定 D3）。" +
+					"sort=rank 时没有排名的条目排在所有有排名的条目之后（决定 D5）。" +
+					"结果的形状与获取条目相同，另有 image（= images.large）；其中 total_episodes 为 eps，meta_tags 来自条目的公共标签字段。" +
+					searchDescription,
+				request: searchSubjectsRequest{},
+				success: response{status: http.StatusOK, body: Paged[SearchSubject]{}, description: "一页搜索结果"},
+				errors:  searchErrors,
+			},
+		},
+		{
+			method: http.MethodPost, path: "/v0/search/characters", handler: s.searchCharacters,
+			doc: operation{
+				id: "searchCharacters", tag: tagCharacter, summary: "角色搜索",
+				description: "按关键词搜索角色。NSFW 角色仅对注册满 60 天的登录用户可见（filter.nsfw，决定 D3）。" +
+					"结果的形状与获取角色相同。" + searchDescription,
+				request: searchCharactersRequest{},
+				success: response{status: http.StatusOK, body: Paged[Character]{}, description: "一页搜索结果"},
+				errors:  searchErrors,
+			},
+		},
+		{
+			method: http.MethodPost, path: "/v0/search/persons", handler: s.searchPersons,
+			doc: operation{
+				id: "searchPersons", tag: tagPerson, summary: "人物搜索",
+				description: "按关键词与职业搜索人物。结果的形状与获取人物相同。" + searchDescription,
+				request:     searchPersonsRequest{},
+				success:     response{status: http.StatusOK, body: Paged[PersonDetail]{}, description: "一页搜索结果"},
+				errors:      searchErrors,
+			},
+		},
 		{
 			method: http.MethodGet, path: "/v0/subjects/{subject_id}", handler: s.getSubject, cached: true,
 			doc: operation{

@@ -425,3 +425,11 @@ type Paged[T any] struct {
 	Limit  int   `json:"limit" required:"true" example:"30"`
 	Offset int   `json:"offset" required:"true" example:"0"`
 }
+
+// SearchSubject is a subject found by a search: the SubjectV0 of the detail endpoint, where
+// total_episodes is the eps field and meta_tags the subject's own meta tags field, plus its
+// large cover.
+type SearchSubject struct {
+	Subject
+	Image string `json:"image" required:"true" description:"Same as images.large, \"\" when none" example:"https://lain.bgm.tv/pic/cover/l/c9/f0/8_wK0z3.jpg"`
+}
