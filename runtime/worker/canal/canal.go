@@ -11,9 +11,11 @@ import (
 )
 
 // Run consumes cfg.Kafka.Topics as group cfg.Kafka.GroupID (default
-// go-canal) until ctx is cancelled, then finishes the in-flight message
-// within cfg.ShutdownGrace. Unreachable brokers or databases are retried
-// with backoff and logged; they never stop the process.
+// go-canal) until ctx is cancelled, in batches (consume.RunBatch: the search
+// handler writes the index once per batch), then finishes the in-flight
+// batch within cfg.ShutdownGrace. Unreachable brokers, databases or
+// Meilisearch are retried with backoff and logged; they never stop the
+// process.
 func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	d, err := deps.Open(ctx, cfg)
 	if err != nil {
@@ -21,12 +23,15 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer d.Close()
 
-	handlers, cleanup, err := buildHandlers(ctx, cfg, d, logger)
+	disp, cleanup, err := buildHandlers(ctx, cfg, d, logger)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for a dependency
+		}
 		return fmt.Errorf("canal: compose handlers: %w", err)
 	}
 	defer cleanup()
 
-	logger.Info("canal: table handlers registered", "count", len(handlers))
-	return consume.Serve(ctx, cfg, cfg.Kafka.Topics, d.Checks, NewDispatcher(logger, handlers).Handle, logger)
+	logger.Info("canal: table handlers registered", "tables", disp.Tables())
+	return consume.ServeBatch(ctx, cfg, cfg.Kafka.Topics, d.Checks, disp.HandleBatch, 0, 0, logger)
 }

@@ -1,0 +1,136 @@
+package canal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/bangumi/chii/domain/search"
+)
+
+// SearchSyncer makes the search documents of ids equal to the database:
+// usecase.SearchIndexer.Sync.
+type SearchSyncer interface {
+	Sync(ctx context.Context, kind search.Kind, ids ...uint32) error
+}
+
+// searchTable is a table whose rows make search documents (canal-worker spec §3–§4).
+type searchTable struct {
+	kind  search.Kind
+	idCol string // the primary key column: the key's member and the row images' column
+}
+
+var searchTables = map[string]searchTable{
+	"chii_subjects":       {search.KindSubject, "subject_id"},
+	"chii_subject_fields": {search.KindSubject, "field_sid"},
+	"chii_characters":     {search.KindCharacter, "crt_id"},
+	"chii_persons":        {search.KindPerson, "prsn_id"},
+}
+
+// SearchTables are the tables SearchHandler handles.
+var SearchTables = []string{"chii_subjects", "chii_subject_fields", "chii_characters", "chii_persons"}
+
+// SearchHandler returns the batch handler of SearchTables: it collects the ids the events of a
+// batch name (the message key's primary key column; without one, the row image's: after, or
+// before for a delete), and syncs each kind once with all of them. The op does not matter
+// beyond being a change: c, u, r and d all mean "this row may have changed", and Sync writes
+// the row's whole document or, when the row is gone, merged, or a banned subject, deletes it
+// (decision D4; a subject's document is rebuilt from both of its tables whichever changed).
+//
+// Decisions where the spec leaves a choice (canal-worker spec §4, §7):
+//   - an unknown op is logged as a warning and acknowledged, like bangumi's Go worker: no
+//     retry could ever handle it, and an error would hold its partition for good;
+//   - an event without a usable id (no key, no row image with the id column, id 0) is
+//     logged at error level with its key and acknowledged, for the same reason (bangumi's Go
+//     worker returned an error, which its loop then dropped at the next commit);
+//   - a Sync error (MySQL or the index down) is returned: the batch is retried, and since
+//     Sync reads the rows again, a retry after the cause is fixed writes the current state.
+func SearchHandler(syncer SearchSyncer, logger *slog.Logger) BatchTableHandler {
+	return func(ctx context.Context, events []Event) error {
+		ids := map[search.Kind][]uint32{}
+		for _, e := range events {
+			t, ok := searchTables[e.Table]
+			if !ok {
+				logger.Error("canal: search handler given an event of another table; skipped", "table", e.Table,
+					"topic", e.Msg.Topic, "partition", e.Msg.Partition, "offset", e.Msg.Offset)
+				continue
+			}
+			switch e.Op {
+			case "c", "u", "r", "d":
+			default:
+				logger.Warn("canal: unknown op of a search table; skipped", "table", e.Table, "op", e.Op,
+					"key", string(e.Key), "topic", e.Msg.Topic, "partition", e.Msg.Partition, "offset", e.Msg.Offset)
+				continue
+			}
+			id, err := eventID(e, t.idCol)
+			if err != nil {
+				logger.Error("canal: search event without a usable id; skipped", "table", e.Table, "op", e.Op,
+					"key", string(e.Key), "err", err.Error(),
+					"topic", e.Msg.Topic, "partition", e.Msg.Partition, "offset", e.Msg.Offset)
+				continue
+			}
+			ids[t.kind] = append(ids[t.kind], id)
+		}
+		for _, kind := range search.Kinds {
+			if len(ids[kind]) == 0 {
+				continue
+			}
+			if err := syncer.Sync(ctx, kind, ids[kind]...); err != nil {
+				return fmt.Errorf("canal: search %s: %w", kind, err)
+			}
+		}
+		return nil
+	}
+}
+
+// eventID reads the id of e's row: the key's column col, else the row image's (after, or
+// before when there is no after).
+func eventID(e Event, col string) (uint32, error) {
+	var keyErr error
+	if len(e.Key) > 0 {
+		id, err := columnID(e.Key, col)
+		if err == nil {
+			return id, nil
+		}
+		keyErr = fmt.Errorf("key: %w", err)
+	}
+	for _, img := range []json.RawMessage{e.After, e.Before} {
+		if id, err := columnID(img, col); err == nil {
+			return id, nil
+		}
+	}
+	if keyErr != nil {
+		return 0, fmt.Errorf("%w; and no row image has %s", keyErr, col)
+	}
+	return 0, fmt.Errorf("no key, and no row image has %s", col)
+}
+
+// columnID reads the JSON object obj's member col as a non-zero uint32 (a JSON number, or a
+// string holding one).
+func columnID(obj json.RawMessage, col string) (uint32, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &m); err != nil {
+		return 0, err
+	}
+	if m == nil {
+		return 0, fmt.Errorf("null")
+	}
+	raw, ok := m[col]
+	if !ok {
+		return 0, fmt.Errorf("no %s", col)
+	}
+	s := string(raw)
+	if unq, err := strconv.Unquote(s); err == nil {
+		s = unq
+	}
+	id, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", col, err)
+	}
+	if id == 0 {
+		return 0, fmt.Errorf("%s is 0", col)
+	}
+	return uint32(id), nil
+}

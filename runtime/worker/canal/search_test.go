@@ -1,0 +1,219 @@
+package canal_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/bangumi/chii/domain/search"
+	"github.com/bangumi/chii/runtime/worker/canal"
+)
+
+// syncCall is one call of a recordingSyncer.
+type syncCall struct {
+	Kind search.Kind
+	IDs  []uint32
+}
+
+type recordingSyncer struct {
+	mu    sync.Mutex
+	calls []syncCall
+	err   error
+}
+
+func (r *recordingSyncer) Sync(_ context.Context, kind search.Kind, ids ...uint32) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, syncCall{kind, append([]uint32(nil), ids...)})
+	return r.err
+}
+
+// event is a Debezium message (schemaless JSON, as the worker consumes) of table with op, the
+// key and the row images given as JSON ("" for none: no key, or a null image).
+func event(table, op, key, before, after string) kafka.Message {
+	img := func(s string) string {
+		if s == "" {
+			return "null"
+		}
+		return s
+	}
+	v := fmt.Sprintf(`{"before":%s,"after":%s,"source":{"version":"2.5.0.Final","connector":"mysql","name":"chii","db":"bangumi","table":%q},"op":%q,"ts_ms":1660329273723,"transaction":null}`,
+		img(before), img(after), table, op)
+	m := kafka.Message{Value: []byte(v)}
+	if key != "" {
+		m.Key = []byte(key)
+	}
+	return m
+}
+
+func searchDispatcher(syncer canal.SearchSyncer, buf *bytes.Buffer, others map[string]canal.TableHandler) *canal.Dispatcher {
+	logger := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return canal.NewDispatcher(logger, others).WithBatch(canal.SearchHandler(syncer, logger), canal.SearchTables...)
+}
+
+// The events of a batch collapse into one Sync per kind, with every id the batch names,
+// whatever the op (c, u, r, d) and whichever of a subject's two tables changed.
+func TestSearchHandler_OneSyncPerKindPerBatch(t *testing.T) {
+	s := &recordingSyncer{}
+	var buf bytes.Buffer
+	d := searchDispatcher(s, &buf, nil)
+	err := d.HandleBatch(t.Context(), []kafka.Message{
+		event("chii_persons", "c", `{"prsn_id":3}`, "", `{"prsn_id":3,"prsn_name":"new"}`),
+		event("chii_subjects", "u", `{"subject_id":8}`, `{"subject_id":8,"subject_name":"a"}`, `{"subject_id":8,"subject_name":"b"}`),
+		event("chii_characters", "d", `{"crt_id":1}`, `{"crt_id":1,"crt_name":"gone"}`, ""),
+		event("chii_subject_fields", "u", `{"field_sid":9}`, `{"field_sid":9}`, `{"field_sid":9,"field_rank":3}`),
+		event("chii_subjects", "r", `{"subject_id":12}`, "", `{"subject_id":12}`),
+		event("chii_subject_fields", "d", `{"field_sid":8}`, `{"field_sid":8}`, ""),
+		event("chii_characters", "u", `{"crt_id":2}`, `{"crt_id":2}`, `{"crt_id":2}`),
+		{Topic: "t", Key: []byte(`{"subject_id":8}`)}, // tombstone
+	})
+	if err != nil {
+		t.Fatalf("HandleBatch() = %v", err)
+	}
+	if diff := cmp.Diff([]syncCall{
+		{search.KindSubject, []uint32{8, 9, 12, 8}},
+		{search.KindCharacter, []uint32{1, 2}},
+		{search.KindPerson, []uint32{3}},
+	}, s.calls); diff != "" {
+		t.Errorf("Sync calls (-want +got):\n%s", diff)
+	}
+}
+
+// The id is the key's primary key column; without a usable key, the row image's (after, or
+// before for a delete), so a key in the schema wrapper (which names no column at its top)
+// still finds its row.
+func TestSearchHandler_ID(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		msg  kafka.Message
+		want uint32
+	}{
+		{"Key", event("chii_subjects", "u", `{"subject_id":8}`, `{"subject_id":1}`, `{"subject_id":2}`), 8},
+		{"KeyString", event("chii_subjects", "u", `{"subject_id":"8"}`, "", ""), 8},
+		{"NoKeyAfter", event("chii_characters", "c", "", "", `{"crt_id":5,"crt_name":"x"}`), 5},
+		{"NoKeyBefore", event("chii_persons", "d", "", `{"prsn_id":6}`, ""), 6},
+		{"WrappedKey", event("chii_subject_fields", "u", `{"schema":{},"payload":{"field_sid":7}}`, "", `{"field_sid":7}`), 7},
+		{"KeyNotJSON", event("chii_subjects", "u", `8`, "", `{"subject_id":9}`), 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &recordingSyncer{}
+			var buf bytes.Buffer
+			if err := searchDispatcher(s, &buf, nil).HandleBatch(t.Context(), []kafka.Message{tc.msg}); err != nil {
+				t.Fatal(err)
+			}
+			if len(s.calls) != 1 || !cmp.Equal(s.calls[0].IDs, []uint32{tc.want}) {
+				t.Errorf("Sync calls = %+v, want one with id %d", s.calls, tc.want)
+			}
+		})
+	}
+}
+
+// Events that no retry could ever handle are logged and acknowledged, so they never hold
+// their partition: an unknown op (a warning, as bangumi's Go worker), an event without a
+// usable id (an error, with its key).
+func TestSearchHandler_SkipsWhatCanNeverBeHandled(t *testing.T) {
+	for _, tc := range []struct {
+		name, level, log string
+		msg              kafka.Message
+	}{
+		{"UnknownOp", "WARN", "unknown op", event("chii_subjects", "t", `{"subject_id":8}`, "", "")},
+		{"NoID", "ERROR", "without a usable id", event("chii_persons", "u", `{"uid":1}`, `{"prsn_name":"x"}`, `{"prsn_name":"y"}`)},
+		{"IDZero", "ERROR", "without a usable id", event("chii_characters", "u", `{"crt_id":0}`, "", "")},
+		{"IDNegative", "ERROR", "without a usable id", event("chii_characters", "u", `{"crt_id":-1}`, "", "")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &recordingSyncer{}
+			var buf bytes.Buffer
+			err := searchDispatcher(s, &buf, nil).HandleBatch(t.Context(), []kafka.Message{
+				tc.msg, event("chii_subjects", "u", `{"subject_id":9}`, "", ""),
+			})
+			if err != nil {
+				t.Fatalf("HandleBatch() = %v, want nil (acknowledged)", err)
+			}
+			if diff := cmp.Diff([]syncCall{{search.KindSubject, []uint32{9}}}, s.calls); diff != "" {
+				t.Errorf("Sync calls (-want +got):\n%s", diff)
+			}
+			if out := buf.String(); !strings.Contains(out, `"level":"`+tc.level+`"`) || !strings.Contains(out, tc.log) ||
+				!strings.Contains(out, `"offset":0`) {
+				t.Errorf("log lacks a %s line %q with the offset:\n%s", tc.level, tc.log, out)
+			}
+		})
+	}
+}
+
+// A Sync error (MySQL or the index down) is the batch's error: nothing is committed, the
+// batch is handed over again.
+func TestSearchHandler_SyncErrorFailsTheBatch(t *testing.T) {
+	down := errors.New("index down")
+	s := &recordingSyncer{err: down}
+	var buf bytes.Buffer
+	err := searchDispatcher(s, &buf, nil).HandleBatch(t.Context(), []kafka.Message{
+		event("chii_subjects", "u", `{"subject_id":8}`, "", ""),
+	})
+	if !errors.Is(err, down) {
+		t.Errorf("HandleBatch() = %v, want it to wrap %v", err, down)
+	}
+}
+
+// HandleBatch hands other tables' events to their own handlers, one by one in message order,
+// and a failing one fails the batch; Handle routes a search event to the batch handler alone.
+func TestDispatcher_HandleBatch(t *testing.T) {
+	s := &recordingSyncer{}
+	var members []string
+	var buf bytes.Buffer
+	d := searchDispatcher(s, &buf, map[string]canal.TableHandler{
+		"chii_members": func(_ context.Context, e canal.Event) error {
+			members = append(members, string(e.Key))
+			if string(e.Key) == `{"uid":3}` {
+				return errors.New("redis down")
+			}
+			return nil
+		},
+		// A table handler registered for a search table is replaced by the batch handler.
+		"chii_subjects": func(context.Context, canal.Event) error { return errors.New("must not be called") },
+	})
+	if diff := cmp.Diff([]string{"chii_characters", "chii_members", "chii_persons", "chii_subject_fields", "chii_subjects"}, d.Tables()); diff != "" {
+		t.Errorf("Tables() (-want +got):\n%s", diff)
+	}
+	msgs := []kafka.Message{
+		event("chii_members", "u", `{"uid":1}`, `{"uid":1}`, `{"uid":1}`),
+		{Topic: "t", Value: []byte("{not json")},
+		event("chii_subjects", "u", `{"subject_id":8}`, "", ""),
+		event("chii_index", "c", `{"idx_id":1}`, "", `{"idx_id":1}`),
+		event("chii_members", "u", `{"uid":2}`, `{"uid":2}`, `{"uid":2}`),
+	}
+	if err := d.HandleBatch(t.Context(), msgs); err != nil {
+		t.Fatalf("HandleBatch() = %v", err)
+	}
+	if diff := cmp.Diff([]string{`{"uid":1}`, `{"uid":2}`}, members); diff != "" {
+		t.Errorf("member events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]syncCall{{search.KindSubject, []uint32{8}}}, s.calls); diff != "" {
+		t.Errorf("Sync calls (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(buf.String(), "not a Debezium JSON envelope") {
+		t.Errorf("the invalid message is not logged:\n%s", buf.String())
+	}
+
+	members, s.calls = nil, nil
+	err := d.HandleBatch(t.Context(), append(msgs, event("chii_members", "u", `{"uid":3}`, "{}", "{}")))
+	if err == nil || !strings.Contains(err.Error(), "redis down") {
+		t.Errorf("HandleBatch() with a failing member event = %v, want its error", err)
+	}
+
+	s.calls = nil
+	if err := d.Handle(t.Context(), event("chii_characters", "u", `{"crt_id":4}`, "", "")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]syncCall{{search.KindCharacter, []uint32{4}}}, s.calls); diff != "" {
+		t.Errorf("Handle(): Sync calls (-want +got):\n%s", diff)
+	}
+}
