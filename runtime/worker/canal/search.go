@@ -8,7 +8,19 @@ import (
 	"strconv"
 
 	"github.com/bangumi/chii/domain/search"
+	"github.com/bangumi/chii/runtime/config"
+	"github.com/bangumi/chii/runtime/worker/consume"
 )
+
+// ServeSearch consumes topics as consumer group groupID (cfg.Kafka's brokers, cfg's grace)
+// with SearchHandler alone, in batches, until ctx ends: how a process that keeps its own
+// index (the server's embedded one) follows the change events. Every other table is
+// acknowledged.
+func ServeSearch(ctx context.Context, cfg config.Config, topics []string, groupID string, syncer SearchSyncer, logger *slog.Logger) error {
+	cfg.Kafka.GroupID = groupID
+	disp := NewDispatcher(logger, nil).WithBatch(SearchHandler(syncer, logger), SearchTables...)
+	return consume.ServeBatch(ctx, cfg, topics, nil, disp.HandleBatch, 0, 0, logger)
+}
 
 // SearchSyncer makes the search documents of ids equal to the database:
 // usecase.SearchIndexer.Sync.

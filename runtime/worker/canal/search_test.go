@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/domain/search"
+	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/worker/canal"
 )
 
@@ -215,5 +219,54 @@ func TestDispatcher_HandleBatch(t *testing.T) {
 	}
 	if diff := cmp.Diff([]syncCall{{search.KindCharacter, []uint32{4}}}, s.calls); diff != "" {
 		t.Errorf("Handle(): Sync calls (-want +got):\n%s", diff)
+	}
+}
+
+// ServeSearch follows the topics as its own group with the search handler alone.
+func TestServeSearch(t *testing.T) {
+	const topic = "debezium.chii.bangumi.chii_subjects"
+	brokers := testenv.Kafka(t, topic)
+	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, BatchTimeout: time.Millisecond}
+	defer w.Close()
+	if err := w.WriteMessages(t.Context(),
+		event("chii_subjects", "u", `{"subject_id":8}`, "{}", "{}"),
+		event("chii_members", "u", `{"uid":1}`, "{}", "{}"),
+		event("chii_persons", "d", `{"prsn_id":2}`, "{}", ""),
+	); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"CHII_KAFKA_BROKERS": strings.Join(brokers, ","), "CHII_SHUTDOWN_GRACE": "5s"}[k]
+	}, config.Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &recordingSyncer{}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- canal.ServeSearch(ctx, cfg, []string{topic}, "chii-search-host1", s, slog.New(slog.DiscardHandler)) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for committedOffset(t, brokers, "chii-search-host1", topic) != 3 {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("committed offset of the group = %d after 30s, want 3", committedOffset(t, brokers, "chii-search-host1", topic))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("ServeSearch() = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeSearch() did not return within 10s of the cancel")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got := slices.Clone(s.calls) // the three messages may come in one batch or more
+	slices.SortFunc(got, func(a, b syncCall) int { return int(a.Kind) - int(b.Kind) })
+	if diff := cmp.Diff([]syncCall{{search.KindSubject, []uint32{8}}, {search.KindPerson, []uint32{2}}}, got); diff != "" {
+		t.Errorf("Sync calls (-want +got):\n%s", diff)
 	}
 }
