@@ -244,7 +244,9 @@ func TestServeSearch(t *testing.T) {
 	s := &recordingSyncer{}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- canal.ServeSearch(ctx, cfg, []string{topic}, "chii-search-host1", s, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		done <- canal.ServeSearch(ctx, cfg, []string{topic}, "chii-search-host1", s, slog.New(slog.DiscardHandler))
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for committedOffset(t, brokers, "chii-search-host1", topic) != 3 {
 		if time.Now().After(deadline) {
