@@ -50,8 +50,10 @@ func buildHandlers(ctx context.Context, cfg config.Config, d *deps.Deps, logger 
 		Persons:    mysqldb.NewPersonRepository(d.MySQL),
 	}
 	disp.WithBatch(SearchHandler(indexer, logger), SearchTables...)
-	wait := buildEmptyIndexes(ctx, indexer, logger, 10*time.Second)
-	return disp, func() { wait(); ix.Close() }, nil
+	// The build stops with the worker, whether ctx ended or the consume loop failed.
+	buildCtx, stopBuild := context.WithCancel(ctx)
+	wait := buildEmptyIndexes(buildCtx, indexer, logger, 10*time.Second)
+	return disp, func() { stopBuild(); wait(); ix.Close() }, nil
 }
 
 // buildEmptyIndexes is bangumi's first run (search spec §6): in the background, every kind
