@@ -227,3 +227,23 @@ func TestIndex_CanceledContext(t *testing.T) {
 		t.Errorf("Count after a canceled Upsert = %d; want 0 (nothing written)", n)
 	}
 }
+
+// A large Upsert is split into concurrent batches; an id given twice must still end as its
+// last document, wherever the split falls.
+func TestIndex_LargeUpsertLastDocumentWins(t *testing.T) {
+	ix := open(t, t.TempDir())
+	docs := []search.SubjectDoc{{ID: 1, Name: "Original"}}
+	for id := uint32(2); id <= 1200; id++ {
+		docs = append(docs, search.SubjectDoc{ID: id, Name: "Bulk"})
+	}
+	docs = append(docs, search.SubjectDoc{ID: 1, Name: "Replacement"})
+	upsert(t, ix, search.Documents{Subjects: docs})
+	if n, err := ix.Count(context.Background(), search.KindSubject); err != nil || n != 1200 {
+		t.Errorf("Count = %d, %v; want 1200", n, err)
+	}
+	wantIDs(t, ix, search.Query{Kind: search.KindSubject, Keyword: "original"}, nil, "the earlier document of id 1 is replaced")
+	wantIDs(t, ix, search.Query{Kind: search.KindSubject, Keyword: "replacement"}, []uint32{1}, "the last document of id 1 wins")
+	if res := ids(t, ix, search.Query{Kind: search.KindSubject, Keyword: "bulk", Limit: 1}); res.Total != 1199 {
+		t.Errorf("Total of bulk = %d; want 1199", res.Total)
+	}
+}

@@ -1,6 +1,7 @@
 package bleveindex
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"unicode"
@@ -21,7 +22,7 @@ import (
 // schemaVersion names the mapping below. An index directory written with another version is
 // dropped and created anew by Open (it is derived data; an empty index is what makes the indexer
 // rebuild it, search spec §6). Bump it whenever the mapping or the document shape changes.
-const schemaVersion = "chii-search-1"
+const schemaVersion = "chii-search-4"
 
 // Names of the analysers and token filters of the mapping.
 const (
@@ -38,25 +39,52 @@ const (
 	// filters is case-insensitive, as it is on Meilisearch.
 	analyzerKeyword = "chii_keyword"
 
+	// analyzerLatin keeps the words of analyzerText that are not CJK: the field "latin", the
+	// only one searched with typos. A fuzzy automaton walks the term dictionary; on a field
+	// holding every CJK bigram the walk past the prefix cost milliseconds a query.
+	analyzerLatin = "chii_latin"
+
 	filterBigramUnigram = "chii_cjk_bigram_unigram"
 	filterHangul        = "chii_hangul_as_ideographic"
+	filterDropCJK       = "chii_drop_cjk"
 )
 
 // Fields of the documents beyond the domain's names (search.Field*).
+//
+// The sort keys are single fixed-width hexadecimal terms kept as doc values and compared as
+// strings: a bleve number field keeps 16 prefix-coded terms per value in its doc values, and
+// decoding them for every hit was most of a sorted query's time.
 const (
-	fieldID           = "id"
+	fieldIDSort       = "id_sort" // %08x of the id
 	fieldName         = "name"
 	fieldAliases      = "aliases"
 	fieldNameExact    = "name_exact"
 	fieldAliasesExact = "aliases_exact"
-	fieldHeat         = "heat"
-	fieldRankSort     = "rank_sort" // rank, or MaxUint32 when unranked (D5)
-	fieldComment      = "comment"
-	fieldCollect      = "collect"
+	fieldLatin        = "latin"      // the non-CJK words of name and aliases
+	fieldHeatSort     = "heat_sort"  // %08x of heat
+	fieldScoreSort    = "score_sort" // sortableFloat(score)
+	fieldRankSort     = "rank_sort"  // %08x of rank, or ffffffff when unranked (D5)
+	fieldCommentSort  = "comment_sort"
+	fieldCollectSort  = "collect_sort"
 )
 
 // unranked is rank_sort for rank 0: after every real rank (D5).
-const unranked = float64(math.MaxUint32)
+const unranked = math.MaxUint32
+
+// hex32 is the sort key of an unsigned number: fixed width, so string order is number order.
+func hex32(n uint32) string { return fmt.Sprintf("%08x", n) }
+
+// sortableFloat is the sort key of a float: its IEEE bits made order-preserving (negative
+// numbers below positive ones), fixed width.
+func sortableFloat(f float64) string {
+	u := math.Float64bits(f)
+	if u>>63 == 1 {
+		u = ^u
+	} else {
+		u |= 1 << 63
+	}
+	return fmt.Sprintf("%016x", u)
+}
 
 func init() {
 	// The bigram filter of the cjk package only pairs tokens typed Ideographic; the unicode
@@ -68,6 +96,25 @@ func init() {
 	if err != nil {
 		panic(err)
 	}
+	err = registry.RegisterTokenFilter(filterDropCJK, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return dropCJKFilter{}, nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
+
+// dropCJKFilter removes the tokens typed Ideographic (Han, Kana, and Hangul after hangulFilter).
+type dropCJKFilter struct{}
+
+func (dropCJKFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	out := in[:0]
+	for _, tok := range in {
+		if tok.Type != analysis.Ideographic {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 type hangulFilter struct{}
@@ -112,6 +159,10 @@ func newMapping(kind search.Kind) (*mapping.IndexMappingImpl, error) {
 			"type": custom.Name, "tokenizer": unicodetok.Name,
 			"token_filters": []any{cjk.WidthName, lowercase.Name, filterHangul, cjk.BigramName},
 		},
+		analyzerLatin: {
+			"type": custom.Name, "tokenizer": unicodetok.Name,
+			"token_filters": []any{cjk.WidthName, lowercase.Name, filterHangul, filterDropCJK},
+		},
 		analyzerExact: {
 			"type": custom.Name, "tokenizer": single.Name,
 			"token_filters": []any{cjk.WidthName, lowercase.Name},
@@ -121,7 +172,7 @@ func newMapping(kind search.Kind) (*mapping.IndexMappingImpl, error) {
 			"token_filters": []any{lowercase.Name},
 		},
 	}
-	for _, name := range []string{analyzerText, analyzerQuery, analyzerExact, analyzerKeyword} {
+	for _, name := range []string{analyzerText, analyzerQuery, analyzerLatin, analyzerExact, analyzerKeyword} {
 		if err := m.AddCustomAnalyzer(name, analyzers[name]); err != nil {
 			return nil, err
 		}
@@ -133,38 +184,44 @@ func newMapping(kind search.Kind) (*mapping.IndexMappingImpl, error) {
 	keyword := func(name string) *mapping.FieldMapping {
 		return &mapping.FieldMapping{Name: name, Type: "text", Analyzer: analyzerKeyword, Index: true, SkipFreqNorm: true}
 	}
-	number := func(name string, filter, sort bool) *mapping.FieldMapping {
-		return &mapping.FieldMapping{Name: name, Type: "number", Index: filter || sort, DocValues: sort, SkipFreqNorm: true}
+	number := func(name string) *mapping.FieldMapping {
+		return &mapping.FieldMapping{Name: name, Type: "number", Index: true, SkipFreqNorm: true}
+	}
+	// Doc values are merged only for indexed fields (zapx), so a sort key is indexed too.
+	sortKey := func(name string) *mapping.FieldMapping {
+		return &mapping.FieldMapping{Name: name, Type: "text", Analyzer: analyzerKeyword, Index: true, DocValues: true, SkipFreqNorm: true}
 	}
 	boolean := func(name string) *mapping.FieldMapping {
 		return &mapping.FieldMapping{Name: name, Type: "boolean", Index: true, SkipFreqNorm: true}
 	}
 
 	dm := mapping.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(fieldID, number(fieldID, false, true))
-	dm.AddFieldMappingsAt(fieldName, text(fieldName, analyzerText), text(fieldNameExact, analyzerExact))
-	dm.AddFieldMappingsAt(fieldAliases, text(fieldAliases, analyzerText), text(fieldAliasesExact, analyzerExact))
+	dm.AddFieldMappingsAt(fieldIDSort, sortKey(fieldIDSort))
+	dm.AddFieldMappingsAt(fieldName, text(fieldName, analyzerText), text(fieldNameExact, analyzerExact), text(fieldLatin, analyzerLatin))
+	dm.AddFieldMappingsAt(fieldAliases, text(fieldAliases, analyzerText), text(fieldAliasesExact, analyzerExact), text(fieldLatin, analyzerLatin))
 	switch kind {
 	case search.KindSubject:
 		dm.AddFieldMappingsAt(search.FieldTag, keyword(search.FieldTag))
 		dm.AddFieldMappingsAt(search.FieldMetaTag, keyword(search.FieldMetaTag))
-		dm.AddFieldMappingsAt(search.FieldDate, number(search.FieldDate, true, false))
-		dm.AddFieldMappingsAt(search.FieldScore, number(search.FieldScore, true, true))
-		dm.AddFieldMappingsAt(search.FieldRatingCount, number(search.FieldRatingCount, true, false))
-		dm.AddFieldMappingsAt(search.FieldRank, number(search.FieldRank, true, false))
-		dm.AddFieldMappingsAt(fieldRankSort, number(fieldRankSort, false, true))
-		dm.AddFieldMappingsAt(search.FieldType, number(search.FieldType, true, false))
-		dm.AddFieldMappingsAt(fieldHeat, number(fieldHeat, false, true))
+		dm.AddFieldMappingsAt(search.FieldDate, number(search.FieldDate))
+		dm.AddFieldMappingsAt(search.FieldScore, number(search.FieldScore))
+		dm.AddFieldMappingsAt(fieldScoreSort, sortKey(fieldScoreSort))
+		dm.AddFieldMappingsAt(search.FieldRatingCount, number(search.FieldRatingCount))
+		dm.AddFieldMappingsAt(search.FieldRank, number(search.FieldRank))
+		dm.AddFieldMappingsAt(fieldRankSort, sortKey(fieldRankSort))
+		dm.AddFieldMappingsAt(search.FieldType, number(search.FieldType))
+		dm.AddFieldMappingsAt(fieldHeatSort, sortKey(fieldHeatSort))
 		dm.AddFieldMappingsAt(search.FieldNSFW, boolean(search.FieldNSFW))
 	case search.KindCharacter:
-		dm.AddFieldMappingsAt(fieldComment, number(fieldComment, false, true))
-		dm.AddFieldMappingsAt(fieldCollect, number(fieldCollect, false, true))
+		dm.AddFieldMappingsAt(fieldCommentSort, sortKey(fieldCommentSort))
+		dm.AddFieldMappingsAt(fieldCollectSort, sortKey(fieldCollectSort))
 		dm.AddFieldMappingsAt(search.FieldNSFW, boolean(search.FieldNSFW))
 	case search.KindPerson:
-		dm.AddFieldMappingsAt(fieldComment, number(fieldComment, false, true))
-		dm.AddFieldMappingsAt(fieldCollect, number(fieldCollect, false, true))
+		dm.AddFieldMappingsAt(fieldCommentSort, sortKey(fieldCommentSort))
+		dm.AddFieldMappingsAt(fieldCollectSort, sortKey(fieldCollectSort))
 		dm.AddFieldMappingsAt(search.FieldCareer, keyword(search.FieldCareer))
 	}
+	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping()) // no composite field
 	m.DefaultMapping = dm
 	return m, m.Validate()
 }
@@ -178,14 +235,15 @@ func docID(id uint32) string { return strconv.FormatUint(uint64(id), 10) }
 
 func subjectEntry(d search.SubjectDoc) map[string]any {
 	e := map[string]any{
-		fieldID:                 float64(d.ID),
+		fieldIDSort:             hex32(d.ID),
 		fieldName:               d.Name,
 		search.FieldScore:       d.Score,
+		fieldScoreSort:          sortableFloat(d.Score),
 		search.FieldRatingCount: float64(d.RatingCount),
 		search.FieldRank:        float64(d.Rank),
 		fieldRankSort:           rankSort(d.Rank),
 		search.FieldType:        float64(d.Type),
-		fieldHeat:               float64(d.Heat),
+		fieldHeatSort:           hex32(d.Heat),
 		search.FieldNSFW:        d.NSFW,
 	}
 	if len(d.Aliases) > 0 {
@@ -203,19 +261,19 @@ func subjectEntry(d search.SubjectDoc) map[string]any {
 	return e
 }
 
-func rankSort(rank uint32) float64 {
+func rankSort(rank uint32) string {
 	if rank == 0 {
-		return unranked
+		return hex32(unranked)
 	}
-	return float64(rank)
+	return hex32(rank)
 }
 
 func characterEntry(d search.CharacterDoc) map[string]any {
 	e := map[string]any{
-		fieldID:          float64(d.ID),
+		fieldIDSort:      hex32(d.ID),
 		fieldName:        d.Name,
-		fieldComment:     float64(d.Comment),
-		fieldCollect:     float64(d.Collect),
+		fieldCommentSort: hex32(d.Comment),
+		fieldCollectSort: hex32(d.Collect),
 		search.FieldNSFW: d.NSFW,
 	}
 	if len(d.Aliases) > 0 {
@@ -226,10 +284,10 @@ func characterEntry(d search.CharacterDoc) map[string]any {
 
 func personEntry(d search.PersonDoc) map[string]any {
 	e := map[string]any{
-		fieldID:      float64(d.ID),
-		fieldName:    d.Name,
-		fieldComment: float64(d.Comment),
-		fieldCollect: float64(d.Collect),
+		fieldIDSort:      hex32(d.ID),
+		fieldName:        d.Name,
+		fieldCommentSort: hex32(d.Comment),
+		fieldCollectSort: hex32(d.Collect),
 	}
 	if len(d.Aliases) > 0 {
 		e[fieldAliases] = d.Aliases

@@ -94,7 +94,7 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Result, err
 
 // sortOrder is the order of q.Sort after relevance: the sort key, then id ascending.
 func sortOrder(kind search.Kind, s search.Sort) (bsearch.SortOrder, error) {
-	byID := &bsearch.SortField{Field: fieldID, Type: bsearch.SortFieldAsNumber}
+	byID := &bsearch.SortField{Field: fieldIDSort, Type: bsearch.SortFieldAsString}
 	if s == search.SortMatch {
 		return bsearch.SortOrder{byID}, nil
 	}
@@ -104,15 +104,15 @@ func sortOrder(kind search.Kind, s search.Sort) (bsearch.SortOrder, error) {
 	var key *bsearch.SortField
 	switch s {
 	case search.SortHeat:
-		key = &bsearch.SortField{Field: fieldHeat, Desc: true}
+		key = &bsearch.SortField{Field: fieldHeatSort, Desc: true}
 	case search.SortScore:
-		key = &bsearch.SortField{Field: search.FieldScore, Desc: true}
+		key = &bsearch.SortField{Field: fieldScoreSort, Desc: true}
 	case search.SortRank:
 		key = &bsearch.SortField{Field: fieldRankSort} // unranked = MaxUint32: last (D5)
 	default:
 		return nil, domain.Errorf(domain.ErrInvalid, "sort not supported")
 	}
-	key.Type = bsearch.SortFieldAsNumber
+	key.Type = bsearch.SortFieldAsString
 	return bsearch.SortOrder{key, byID}, nil
 }
 
@@ -135,7 +135,7 @@ func (ix *Index) keywordQuery(keyword string) *query.BooleanQuery {
 	}
 	must := make([]query.Query, 0, len(terms))
 	for _, t := range terms {
-		alts := make([]query.Query, 0, 4)
+		alts := make([]query.Query, 0, 3)
 		for _, f := range []struct {
 			field string
 			boost float64
@@ -144,13 +144,14 @@ func (ix *Index) keywordQuery(keyword string) *query.BooleanQuery {
 			tq.SetField(f.field)
 			tq.SetBoost(f.boost)
 			alts = append(alts, tq)
-			if t.fuzziness > 0 {
-				fq := query.NewFuzzyQuery(t.term)
-				fq.SetField(f.field)
-				fq.SetFuzziness(t.fuzziness)
-				fq.SetBoost(f.boost * boostFuzzy)
-				alts = append(alts, fq)
-			}
+		}
+		if t.fuzziness > 0 {
+			fq := query.NewFuzzyQuery(t.term)
+			fq.SetField(fieldLatin)
+			fq.SetFuzziness(t.fuzziness)
+			fq.SetPrefix(1) // the first letter is no typo (Meilisearch counts it as two)
+			fq.SetBoost(boostFuzzy)
+			alts = append(alts, fq)
 		}
 		must = append(must, query.NewDisjunctionQuery(alts))
 	}
@@ -163,7 +164,7 @@ type keywordTerm struct {
 }
 
 // queryTerms analyses keyword: distinct terms in order, at most maxTerms, each with the edit
-// distance it tolerates (Latin words: 1 from 5 letters, 2 from 9; CJK and numbers: none).
+// distance it tolerates (Latin words of 5 letters or more: 1; CJK and numbers: none).
 func queryTerms(a analysis.Analyzer, keyword string) []keywordTerm {
 	toks := a.Analyze([]byte(keyword))
 	seen := make(map[string]bool, len(toks))
@@ -178,8 +179,6 @@ func queryTerms(a analysis.Analyzer, keyword string) []keywordTerm {
 		if tok.Type == analysis.AlphaNumeric {
 			switch n := utf8.RuneCountInString(t); {
 			case n > maxFuzzyRunes:
-			case n >= 9:
-				kt.fuzziness = 2
 			case n >= 5:
 				kt.fuzziness = 1
 			}
