@@ -30,12 +30,23 @@ type command struct {
 	summary string
 	proc    config.Process
 	run     func(ctx context.Context, cfg config.Config, logger *slog.Logger) error
+	// withArgs, for a command that takes flags and arguments, declares its flags on fs and
+	// returns how to check the arguments (before the configuration is read) and how to run.
+	withArgs func(fs *flag.FlagSet, stderr io.Writer) (check func(args []string) error, run runArgs)
+	// argsUsage describes the arguments in the usage line.
+	argsUsage string
 }
+
+type runArgs func(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error
 
 var commands = []command{
 	{path: "server", summary: "serve the /v0 HTTP API (demo mode without CHII_MYSQL_DSN)", proc: config.Server, run: server.Run},
 	{path: "worker canal", summary: "consume Debezium change events (CHII_KAFKA_TOPICS)", proc: config.CanalWorker, run: canal.Run},
 	{path: "worker timeline", summary: "consume timeline messages (CHII_TIMELINE_TOPIC)", proc: config.TimelineWorker, run: timeline.Run},
+	{
+		path: "search reindex", summary: "rebuild the search index from MySQL (resumable; CHII_MEILISEARCH_URL or CHII_SEARCH_DIR)",
+		proc: config.SearchReindex, withArgs: reindexCommand, argsUsage: "[-batch N] [-restart] [subjects|characters|persons ...]",
+	},
 }
 
 // Main runs the chii command line with args (without the program name).
@@ -71,6 +82,11 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 
 	fs := flag.NewFlagSet("chii "+cmd.path, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	var check func([]string) error
+	var run runArgs
+	if cmd.withArgs != nil {
+		check, run = cmd.withArgs(fs, stderr)
+	}
 	if err := fs.Parse(rest); err != nil {
 		if err == flag.ErrHelp {
 			commandUsage(stdout, cmd)
@@ -80,10 +96,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		commandUsage(stderr, cmd)
 		return ExitUsage
 	}
-	if fs.NArg() > 0 {
+	if check == nil && fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "chii %s: unexpected argument %q\n\n", cmd.path, fs.Arg(0))
 		commandUsage(stderr, cmd)
 		return ExitUsage
+	}
+	if check != nil {
+		if err := check(fs.Args()); err != nil {
+			fmt.Fprintf(stderr, "chii %s: %v\n\n", cmd.path, err)
+			commandUsage(stderr, cmd)
+			return ExitUsage
+		}
 	}
 
 	cfg, err := config.Load(getenv, cmd.proc)
@@ -98,7 +121,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 
 	logger := logging.New(stdout, cfg.Log).With("process", cmd.path)
 	logger.Info("chii starting", "config", cfg)
-	if err := cmd.run(ctx, cfg, logger); err != nil {
+	if run == nil {
+		run = func(ctx context.Context, cfg config.Config, logger *slog.Logger, _ []string) error {
+			return cmd.run(ctx, cfg, logger)
+		}
+	}
+	if err := run(ctx, cfg, logger, fs.Args()); err != nil {
 		logger.Error("chii stopped with an error", "err", err.Error())
 		return ExitError
 	}
@@ -136,7 +164,15 @@ func usage(w io.Writer) {
 }
 
 func commandUsage(w io.Writer, c command) {
-	fmt.Fprintf(w, "Usage: chii %s [-h]\n\n%s.\n\n", c.path, upperFirst(c.summary))
+	fmt.Fprintf(w, "Usage: chii %s [-h]%s\n\n%s.\n\n", c.path, strings.TrimRight(" "+c.argsUsage, " "), upperFirst(c.summary))
+	if c.withArgs != nil {
+		fs := flag.NewFlagSet(c.path, flag.ContinueOnError)
+		c.withArgs(fs, io.Discard)
+		fmt.Fprint(w, "Flags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fmt.Fprintln(w)
+	}
 	fmt.Fprint(w, "Environment (legacy bangumi names are used only when the CHII_ name is unset):\n")
 	for _, v := range config.Variables {
 		def := v.Default

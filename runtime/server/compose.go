@@ -22,6 +22,7 @@ import (
 	"github.com/bangumi/chii/runtime/demo"
 	"github.com/bangumi/chii/runtime/internal/backoff"
 	"github.com/bangumi/chii/runtime/internal/deps"
+	"github.com/bangumi/chii/runtime/searchrt"
 )
 
 // Adapters are the ports the API is composed of. Cache, RateLimiter and Timeline may be nil
@@ -42,6 +43,11 @@ type Adapters struct {
 	Timeline    ports.TimelinePublisher
 	// Responses keeps rendered answers; nil renders every request.
 	Responses *httpapi.ResponseCache
+	// Search answers /v0/search; nil answers bangumi's "search is not enable".
+	Search ports.SearchIndex
+	// Changes is told about writes through the API besides Responses (the embedded search
+	// index follows them); nil: no one else.
+	Changes ports.ChangeNotifier
 }
 
 // MySQLAdapters returns the repositories and unit of work on bangumi's MySQL database.
@@ -95,12 +101,28 @@ type APIOptions struct {
 // they follow invalidations.
 func NewAPI(a Adapters, o APIOptions) http.Handler {
 	subjectCache := a.Cache
-	var changes ports.ChangeNotifier
+	var notify fanout
 	if a.Responses != nil {
 		subjectCache = nil
-		changes = a.Responses
+		notify = append(notify, a.Responses)
+	}
+	if a.Changes != nil {
+		notify = append(notify, a.Changes)
+	}
+	var changes ports.ChangeNotifier
+	switch len(notify) {
+	case 0:
+	case 1:
+		changes = notify[0]
+	default:
+		changes = notify
+	}
+	var searchUC *usecase.Search
+	if a.Search != nil {
+		searchUC = &usecase.Search{Index: a.Search, Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons}
 	}
 	return httpapi.New(httpapi.Deps{
+		Search: searchUC,
 		Subjects: &usecase.Subjects{
 			Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links, Cache: subjectCache,
 		},
@@ -123,6 +145,15 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Metrics:         o.Metrics,
 		DatabaseSlots:   o.DatabaseSlots,
 	})
+}
+
+// fanout tells every notifier of a change, in order.
+type fanout []ports.ChangeNotifier
+
+func (f fanout) Changed(ctx context.Context, changes ...ports.Change) {
+	for _, n := range f {
+		n.Changed(ctx, changes...)
+	}
 }
 
 // followInvalidations keeps the response cache subscribed to the invalidations of the shared
@@ -238,6 +269,35 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 		a.Timeline = inmem.NewTimelinePublisher()
 	default:
 		logger.Warn("CHII_KAFKA_BROKERS is not set: collects publish no timeline messages")
+	}
+
+	eng, err := searchrt.Open(ctx, cfg, logger)
+	if err != nil {
+		cleanup()
+		return composedAPI{}, err
+	}
+	a.Search = eng.Index
+	if eng.Embedded {
+		// This process owns the embedded index: it builds what is missing, follows writes made
+		// through this API, and follows the change topics when configured (searchrt.Follow).
+		indexer := &usecase.SearchIndexer{
+			Index: eng.Index, Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons,
+			OnError: func(err error) { logger.Warn("search: index not updated after a write", "err", err.Error()) },
+		}
+		a.Changes = indexer
+		if d.MySQL == nil {
+			searchrt.BuildMissing(ctx, eng, indexer, logger, 10*time.Second) // the demo dataset: at once
+		} else {
+			go searchrt.BuildMissing(ctx, eng, indexer, logger, 10*time.Second)
+		}
+		if len(cfg.Search.Topics) > 0 {
+			go searchrt.Follow(ctx, cfg, indexer, logger)
+		}
+	}
+	closeAPI := cleanup
+	cleanup = func() {
+		closeAPI()
+		eng.Close()
 	}
 
 	// Half the pool per family of routes: a locked table leaves the other half to the others.
