@@ -35,8 +35,13 @@ type SubjectRepository interface {
 	// subject is left out.
 	RelatedSubjects(ctx context.Context, id uint32) ([]RelatedSubject, error)
 	// MaxID is the greatest subject id stored (whatever its state), 0 when there is none: the
-	// end of a walk over every id (the search reindex).
+	// search reindex reports its progress against it.
 	MaxID(ctx context.Context) (uint32, error)
+	// IDsAfter lists the ids of the subjects stored (whatever their state: merged, banned,
+	// NSFW) that are greater than after, ascending: the first limit of them, fewer only when
+	// no more are stored (none left, or limit < 1, is an empty list). It is one step of a walk
+	// over the ids that exist (the search reindex), resumed after the last id it returned.
+	IDsAfter(ctx context.Context, after uint32, limit int) ([]uint32, error)
 }
 
 // The joined reads below return a link row with the rows it links, read in one statement
@@ -95,6 +100,10 @@ type CharacterRepository interface {
 	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]character.Character, error)
 	// MaxID is the greatest character id stored, 0 when there is none.
 	MaxID(ctx context.Context) (uint32, error)
+	// IDsAfter lists the ids of the characters stored (whatever their state) greater than after,
+	// ascending: the first limit of them, fewer only when no more are stored (see
+	// SubjectRepository.IDsAfter).
+	IDsAfter(ctx context.Context, after uint32, limit int) ([]uint32, error)
 }
 
 // PersonRepository reads persons (chii_persons ⟕ chii_person_fields 'prsn').
@@ -103,6 +112,10 @@ type PersonRepository interface {
 	GetByIDs(ctx context.Context, ids []uint32) (map[uint32]person.Person, error)
 	// MaxID is the greatest person id stored, 0 when there is none.
 	MaxID(ctx context.Context) (uint32, error)
+	// IDsAfter lists the ids of the persons stored (whatever their state) greater than after,
+	// ascending: the first limit of them, fewer only when no more are stored (see
+	// SubjectRepository.IDsAfter).
+	IDsAfter(ctx context.Context, after uint32, limit int) ([]uint32, error)
 }
 
 // AppearanceFilter selects rows of chii_crt_subject_index; zero fields are not filtered on.

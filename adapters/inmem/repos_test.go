@@ -16,4 +16,4 @@ func TestSubjectCollectionRepository(t *testing.T) {
 	contracttests.TestSubjectCollectionRepository(t, repos)
 }
 func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, repos) }
-func TestMaxID(t *testing.T)             { contracttests.TestMaxID(t, repos) }
+func TestIDs(t *testing.T)               { contracttests.TestIDs(t, repos) }

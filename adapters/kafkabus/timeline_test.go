@@ -55,6 +55,8 @@ func (s *monoStore) GetByIDs(context.Context, []uint32) (map[uint32]character.Ch
 
 func (s *monoStore) MaxID(context.Context) (uint32, error) { panic("not used") }
 
+func (s *monoStore) IDsAfter(context.Context, uint32, int) ([]uint32, error) { panic("not used") }
+
 type monoPersons struct{ s *monoStore }
 
 func (p monoPersons) Get(_ context.Context, id uint32) (person.Person, error) {
@@ -69,6 +71,8 @@ func (monoPersons) GetByIDs(context.Context, []uint32) (map[uint32]person.Person
 }
 
 func (monoPersons) MaxID(context.Context) (uint32, error) { panic("not used") }
+
+func (monoPersons) IDsAfter(context.Context, uint32, int) ([]uint32, error) { panic("not used") }
 
 func (s *monoStore) Do(ctx context.Context, fn func(context.Context, ports.Tx) error) error {
 	s.mu.Lock()

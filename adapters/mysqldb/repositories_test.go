@@ -24,4 +24,4 @@ func TestSubjectCollectionRepository(t *testing.T) {
 
 func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, newReadRepos) }
 
-func TestMaxID(t *testing.T) { contracttests.TestMaxID(t, newReadRepos) }
+func TestIDs(t *testing.T) { contracttests.TestIDs(t, newReadRepos) }

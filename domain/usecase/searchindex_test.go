@@ -438,11 +438,12 @@ func (hangingIndex) Delete(ctx context.Context, _ search.Kind, _ ...uint32) erro
 	return ctx.Err()
 }
 
-// reindexStore has subjects 1..25 with gaps, a merged one at the greatest id.
+// reindexStore has subjects 1..24 but for 2, 6, 10, ... (ids without a row), and a merged
+// one at the greatest id, 25: 19 rows.
 func reindexStore() *inmem.Store {
 	s := inmem.NewStore()
 	for id := uint32(1); id <= 24; id++ {
-		if id%4 == 2 { // 2, 6, 10, ... have no row
+		if id%4 == 2 {
 			continue
 		}
 		s.PutSubject(subject.Subject{ID: id, Type: subject.TypeAnime, Name: fmt.Sprintf("s%d", id)})
@@ -453,12 +454,23 @@ func reindexStore() *inmem.Store {
 
 type progressCall struct{ Done, Max uint32 }
 
-// Reindex walks every id from+1..MaxID in ranges of batch ids; the index ends exactly equal to
-// the rows: stale documents of ids without a row, or of a merged subject, are deleted.
+// writeIDs lists the op and ids of each write, without the documents.
+func writeIDs(calls []indexCall) []indexCall {
+	out := make([]indexCall, len(calls))
+	for i, c := range calls {
+		out[i] = indexCall{Op: c.Op, Kind: c.Kind, IDs: c.IDs}
+	}
+	return out
+}
+
+// Reindex walks the rows after from by keyset, batch rows per Sync: every indexable row's
+// document is rewritten and a merged row's document is deleted. Ids without a row are not
+// walked: no write names them (bangumi merges rows and never deletes them; a deleted row's
+// document leaves through its change event).
 func TestSearchIndexer_Reindex(t *testing.T) {
 	s := reindexStore()
 	ix := newRecordingIndex()
-	// Stale documents: 2 has no row any more, 25 was merged, 24 holds an old name.
+	// Stale documents: 25 was merged, 24 holds an old name, 2 has no row (never walked).
 	_ = ix.Upsert(t.Context(), search.Documents{Subjects: []search.SubjectDoc{{ID: 2}, {ID: 25}, {ID: 24, Name: "old"}}})
 	ix.calls = nil
 	x := newIndexer(s, ix)
@@ -470,29 +482,91 @@ func TestSearchIndexer_Reindex(t *testing.T) {
 	if err != nil || last != 25 {
 		t.Fatalf("Reindex() = %d, %v; want 25, nil", last, err)
 	}
-	if diff := cmp.Diff([]progressCall{{10, 25}, {20, 25}, {25, 25}}, progress); diff != "" {
+	if diff := cmp.Diff([]progressCall{{13, 25}, {25, 25}}, progress); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)
 	}
-	var want []uint32
+	// Two batches of rows (10, then the 9 left), each one Sync: one upsert, and a delete of
+	// the merged row.
+	diffCalls(t, "Reindex() writes", []indexCall{
+		{Op: "upsert", Kind: search.KindSubject, IDs: []uint32{1, 3, 4, 5, 7, 8, 9, 11, 12, 13}},
+		{Op: "upsert", Kind: search.KindSubject, IDs: []uint32{15, 16, 17, 19, 20, 21, 23, 24}},
+		{Op: "delete", Kind: search.KindSubject, IDs: []uint32{25}},
+	}, writeIDs(ix.writes()))
+	want := []uint32{2} // the stale document of an id without a row is not Reindex's to remove
 	for id := uint32(1); id <= 24; id++ {
 		if id%4 != 2 {
 			want = append(want, id)
 		}
 	}
+	slices.Sort(want)
 	if diff := cmp.Diff(want, ix.stored(search.KindSubject)); diff != "" {
 		t.Errorf("stored subjects (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(subjectDoc(t, s, 24), ix.doc(search.KindSubject, 24)); diff != "" {
 		t.Errorf("subject 24's document is not rewritten (-want +got):\n%s", diff)
 	}
-	// Each range is one Sync: one upsert and one delete of ids inside the range.
-	var ranges [][]uint32
-	for _, c := range ix.writes() {
-		ranges = append(ranges, []uint32{c.IDs[0], c.IDs[len(c.IDs)-1]})
-	}
-	if diff := cmp.Diff([][]uint32{{1, 9}, {2, 10}, {11, 20}, {14, 18}, {21, 24}, {22, 25}}, ranges); diff != "" {
-		t.Errorf("first and last id of each write (-want +got):\n%s", diff)
-	}
+}
+
+// Sparse ids (bangumi's dev data: 101 subjects up to id 406,604) cost one Sync per batch of
+// rows, not one per batch of numbers; the index ends holding exactly the indexable rows.
+func TestSearchIndexer_Reindex_SparseIDs(t *testing.T) {
+	t.Run("Subjects", func(t *testing.T) {
+		s := inmem.NewStore()
+		s.PutSubject(
+			subject.Subject{ID: 1, Type: subject.TypeAnime, Name: "one"},
+			subject.Subject{ID: 5, Type: subject.TypeAnime, Name: "banned", Ban: 1},
+			subject.Subject{ID: 90000, Type: subject.TypeGame, Name: "last"},
+		)
+		ix := newRecordingIndex()
+		_ = ix.Upsert(t.Context(), search.Documents{Subjects: []search.SubjectDoc{{ID: 5, Name: "stale"}}})
+		ix.calls = nil
+		reads := &readCountingSubjects{SubjectRepository: s.Subjects()}
+		x := newIndexer(s, ix)
+		x.Subjects = reads
+
+		var progress []progressCall
+		last, err := x.Reindex(t.Context(), search.KindSubject, 0, 2, func(done, max uint32) {
+			progress = append(progress, progressCall{done, max})
+		})
+		if err != nil || last != 90000 {
+			t.Fatalf("Reindex() = %d, %v; want 90000, nil", last, err)
+		}
+		if diff := cmp.Diff([][]uint32{{1, 5}, {90000}}, reads.reads); diff != "" {
+			t.Errorf("GetByIDs calls, one per Sync (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]progressCall{{5, 90000}, {90000, 90000}}, progress); diff != "" {
+			t.Errorf("progress (-want +got):\n%s", diff)
+		}
+		diffCalls(t, "Reindex() writes", []indexCall{
+			{Op: "upsert", Kind: search.KindSubject, IDs: []uint32{1}},
+			{Op: "delete", Kind: search.KindSubject, IDs: []uint32{5}},
+			{Op: "upsert", Kind: search.KindSubject, IDs: []uint32{90000}},
+		}, writeIDs(ix.writes()))
+		if diff := cmp.Diff([]uint32{1, 90000}, ix.stored(search.KindSubject)); diff != "" {
+			t.Errorf("stored subjects (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("MergedPersonDeleted", func(t *testing.T) {
+		s := inmem.NewStore()
+		s.PutPerson(
+			person.Person{ID: 3, Name: "p3"},
+			person.Person{ID: 63985, Name: "merged", Redirect: 3},
+		)
+		ix := newRecordingIndex()
+		_ = ix.Upsert(t.Context(), search.Documents{Persons: []search.PersonDoc{{ID: 63985, Name: "stale"}}})
+		ix.calls = nil
+		last, err := newIndexer(s, ix).Reindex(t.Context(), search.KindPerson, 0, 1000, nil)
+		if err != nil || last != 63985 {
+			t.Fatalf("Reindex(persons) = %d, %v; want 63985, nil", last, err)
+		}
+		diffCalls(t, "Reindex(persons) writes", []indexCall{
+			{Op: "upsert", Kind: search.KindPerson, IDs: []uint32{3}},
+			{Op: "delete", Kind: search.KindPerson, IDs: []uint32{63985}},
+		}, writeIDs(ix.writes()))
+		if diff := cmp.Diff([]uint32{3}, ix.stored(search.KindPerson)); diff != "" {
+			t.Errorf("stored persons (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestSearchIndexer_Reindex_Resumes(t *testing.T) {
@@ -507,8 +581,19 @@ func TestSearchIndexer_Reindex_Resumes(t *testing.T) {
 			{Op: "upsert", Kind: search.KindSubject, IDs: []uint32{21, 23, 24}, Docs: search.Documents{Subjects: []search.SubjectDoc{
 				subjectDoc(t, s, 21), subjectDoc(t, s, 23), subjectDoc(t, s, 24),
 			}}},
-			{Op: "delete", Kind: search.KindSubject, IDs: []uint32{22, 25}},
+			{Op: "delete", Kind: search.KindSubject, IDs: []uint32{25}},
 		}, ix.writes())
+	})
+	t.Run("FromAnIDWithoutARow", func(t *testing.T) {
+		ix := newRecordingIndex()
+		last, err := newIndexer(s, ix).Reindex(t.Context(), search.KindSubject, 22, 10, nil)
+		if err != nil || last != 25 {
+			t.Fatalf("Reindex(from 22) = %d, %v; want 25, nil", last, err)
+		}
+		diffCalls(t, "Reindex(from 22)", []indexCall{
+			{Op: "upsert", Kind: search.KindSubject, IDs: []uint32{23, 24}},
+			{Op: "delete", Kind: search.KindSubject, IDs: []uint32{25}},
+		}, writeIDs(ix.writes()))
 	})
 	t.Run("NothingLeft", func(t *testing.T) {
 		ix := newRecordingIndex()
@@ -521,10 +606,12 @@ func TestSearchIndexer_Reindex_Resumes(t *testing.T) {
 		diffCalls(t, "Reindex past the end", nil, ix.writes())
 	})
 	t.Run("EmptyTable", func(t *testing.T) {
-		last, err := newIndexer(s, newRecordingIndex()).Reindex(t.Context(), search.KindPerson, 0, 10, nil)
+		ix := newRecordingIndex()
+		last, err := newIndexer(s, ix).Reindex(t.Context(), search.KindPerson, 0, 10, nil)
 		if err != nil || last != 0 {
 			t.Errorf("Reindex(persons) = %d, %v; want 0, nil", last, err)
 		}
+		diffCalls(t, "Reindex of an empty table", nil, ix.writes())
 	})
 	t.Run("DefaultBatch", func(t *testing.T) {
 		ix := newRecordingIndex()
@@ -533,51 +620,127 @@ func TestSearchIndexer_Reindex_Resumes(t *testing.T) {
 			progress = append(progress, progressCall{d, m})
 		})
 		if err != nil || last != 25 || !slices.Equal(progress, []progressCall{{25, 25}}) {
-			t.Errorf("Reindex(batch 0) = %d, %v, progress %v; want one range to 25", last, err, progress)
+			t.Errorf("Reindex(batch 0) = %d, %v, progress %v; want one batch to 25", last, err, progress)
+		}
+	})
+	t.Run("BatchEndingAtTheLastRow", func(t *testing.T) {
+		// 19 rows in batches of 19: the full batch is followed by one more read, which is empty.
+		ix := newRecordingIndex()
+		var progress []progressCall
+		last, err := newIndexer(s, ix).Reindex(t.Context(), search.KindSubject, 0, 19, func(d, m uint32) {
+			progress = append(progress, progressCall{d, m})
+		})
+		if err != nil || last != 25 || !slices.Equal(progress, []progressCall{{25, 25}}) {
+			t.Errorf("Reindex(batch 19) = %d, %v, progress %v; want one batch to 25", last, err, progress)
+		}
+	})
+	t.Run("RowAddedDuringTheWalk", func(t *testing.T) {
+		// The greatest id is read once, for progress; the walk goes on to the rows after it.
+		s := reindexStore()
+		ix := newRecordingIndex()
+		var progress []progressCall
+		last, err := newIndexer(s, ix).Reindex(t.Context(), search.KindSubject, 0, 10, func(d, m uint32) {
+			progress = append(progress, progressCall{d, m})
+			if d == 13 {
+				s.PutSubject(subject.Subject{ID: 30, Type: subject.TypeAnime, Name: "new"})
+			}
+		})
+		if err != nil || last != 30 {
+			t.Fatalf("Reindex() = %d, %v; want 30, nil", last, err)
+		}
+		if diff := cmp.Diff([]progressCall{{13, 25}, {30, 30}}, progress); diff != "" {
+			t.Errorf("progress (-want +got):\n%s", diff)
+		}
+		if !slices.Contains(ix.stored(search.KindSubject), 30) {
+			t.Errorf("stored subjects %v, want 30 in them", ix.stored(search.KindSubject))
 		}
 	})
 }
 
-// A stop (ctx) or a failed Sync ends the walk with the last id completed, from which a rerun
-// resumes.
+// A stop (ctx) or a failed read or Sync ends the walk with the last id completed, from which
+// a rerun resumes.
 func TestSearchIndexer_Reindex_Stops(t *testing.T) {
 	s := reindexStore()
 	t.Run("Cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		last, err := newIndexer(s, newRecordingIndex()).Reindex(ctx, search.KindSubject, 0, 10, func(done, _ uint32) {
-			if done == 10 {
+		ix := newRecordingIndex()
+		last, err := newIndexer(s, ix).Reindex(ctx, search.KindSubject, 0, 10, func(done, _ uint32) {
+			if done == 13 {
 				cancel()
 			}
 		})
-		if last != 10 || !errors.Is(err, context.Canceled) || !errors.Is(err, usecase.ErrReindexStopped) {
-			t.Errorf("Reindex() = %d, %v; want 10 and an error wrapping ErrReindexStopped and context.Canceled", last, err)
+		if last != 13 || !errors.Is(err, context.Canceled) || !errors.Is(err, usecase.ErrReindexStopped) {
+			t.Errorf("Reindex() = %d, %v; want 13 and an error wrapping ErrReindexStopped and context.Canceled", last, err)
+		}
+		// Resumed from there, the rest is done.
+		last, err = newIndexer(s, ix).Reindex(t.Context(), search.KindSubject, last, 10, nil)
+		if err != nil || last != 25 {
+			t.Fatalf("Reindex(from 13) = %d, %v; want 25, nil", last, err)
+		}
+		if got := ix.stored(search.KindSubject); len(got) != 18 || got[len(got)-1] != 24 {
+			t.Errorf("stored subjects %v, want the 18 indexable rows, 1 to 24", got)
 		}
 	})
 	t.Run("SyncFails", func(t *testing.T) {
 		ix := newRecordingIndex()
 		down := errors.New("index down")
 		ix.fail = func(c indexCall) error {
-			if c.IDs[0] > 10 {
+			if c.IDs[0] > 13 {
 				return down
 			}
 			return nil
 		}
 		last, err := newIndexer(s, ix).Reindex(t.Context(), search.KindSubject, 0, 10, nil)
-		if last != 10 || !errors.Is(err, down) {
-			t.Errorf("Reindex() = %d, %v; want 10 and the index's error", last, err)
+		if last != 13 || !errors.Is(err, down) {
+			t.Errorf("Reindex() = %d, %v; want 13 and the index's error", last, err)
 		}
 	})
 	t.Run("MaxIDFails", func(t *testing.T) {
 		x := newIndexer(s, newRecordingIndex())
-		x.Characters = failingMaxID{}
+		x.Characters = failingIDs{maxErr: errors.New("mysql down")}
 		last, err := x.Reindex(t.Context(), search.KindCharacter, 3, 10, nil)
+		if last != 3 || err == nil {
+			t.Errorf("Reindex() = %d, %v; want 3 and an error", last, err)
+		}
+	})
+	t.Run("IDsAfterFails", func(t *testing.T) {
+		down := errors.New("mysql down")
+		x := newIndexer(s, newRecordingIndex())
+		x.Characters = failingIDs{idsErr: down}
+		last, err := x.Reindex(t.Context(), search.KindCharacter, 3, 10, nil)
+		if last != 3 || !errors.Is(err, down) {
+			t.Errorf("Reindex() = %d, %v; want 3 and the repository's error", last, err)
+		}
+	})
+	t.Run("IDsNotAfterTheLast", func(t *testing.T) {
+		// A broken repository ends the walk with an error instead of looping on one id.
+		x := newIndexer(s, newRecordingIndex())
+		x.Characters = notAfterIDs{x.Characters}
+		last, err := x.Reindex(t.Context(), search.KindCharacter, 3, 1, nil)
 		if last != 3 || err == nil {
 			t.Errorf("Reindex() = %d, %v; want 3 and an error", last, err)
 		}
 	})
 }
 
-type failingMaxID struct{ ports.CharacterRepository }
+// notAfterIDs is a character repository whose IDsAfter lists after itself (>= instead of >).
+type notAfterIDs struct{ ports.CharacterRepository }
 
-func (failingMaxID) MaxID(context.Context) (uint32, error) { return 0, errors.New("mysql down") }
+func (notAfterIDs) MaxID(context.Context) (uint32, error) { return 9, nil }
+
+func (notAfterIDs) IDsAfter(_ context.Context, after uint32, _ int) ([]uint32, error) {
+	return []uint32{after}, nil
+}
+
+// failingIDs is a character repository whose MaxID or IDsAfter fails.
+type failingIDs struct {
+	ports.CharacterRepository
+	maxErr, idsErr error
+}
+
+func (f failingIDs) MaxID(context.Context) (uint32, error) { return 9, f.maxErr }
+
+func (f failingIDs) IDsAfter(context.Context, uint32, int) ([]uint32, error) {
+	return nil, f.idsErr
+}
