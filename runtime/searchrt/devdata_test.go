@@ -3,7 +3,9 @@ package searchrt_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -72,14 +74,24 @@ func devData(t *testing.T) (contracttests.DevData, func(ports.SearchIndex) *usec
 		_ = db.QueryRowContext(ctx, q).Scan(&m, &n)
 		t.Logf("%s: max id %d, %d rows", name, m, n)
 	}
-	return data, func(ix ports.SearchIndex) *usecase.SearchIndexer {
-		return &usecase.SearchIndexer{Index: ix, Subjects: subjects, Characters: characters, Persons: persons}
+	return data, func(ix ports.SearchIndex) *usecase.SearchIndexer { return indexerOn(db, ix) }
+}
+
+// indexerOn is the indexer over the MySQL repositories of db.
+func indexerOn(db *sql.DB, ix ports.SearchIndex) *usecase.SearchIndexer {
+	return &usecase.SearchIndexer{
+		Index:      ix,
+		Subjects:   mysqldb.NewSubjectRepository(db),
+		Characters: mysqldb.NewCharacterRepository(db),
+		Persons:    mysqldb.NewPersonRepository(db),
 	}
 }
 
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 // build writes the dev dataset into ix the way `chii search reindex` does: in batches, from
 // checkpoints, small batches so that several are needed.
-func build(t *testing.T, ix *usecase.SearchIndexer) {
+func build(t testing.TB, ix *usecase.SearchIndexer) {
 	t.Helper()
 	cps := &searchrt.Checkpoints{Dir: t.TempDir()}
 	for _, kind := range search.Kinds {
