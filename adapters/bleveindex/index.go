@@ -54,10 +54,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bbolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/bangumi/chii/domain"
 	"github.com/bangumi/chii/domain/search"
@@ -103,6 +105,9 @@ func Open(dir string) (*Index, error) {
 	return ix, nil
 }
 
+// lockWait bounds the wait for a directory another process has open.
+const lockWait = 2 * time.Second
+
 func openKind(dir string, kind search.Kind) (bleve.Index, error) {
 	m, err := newMapping(kind)
 	if err != nil {
@@ -123,7 +128,12 @@ func openKind(dir string, kind search.Kind) (bleve.Index, error) {
 	}
 	path := filepath.Join(dir, kind.String())
 	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
-		b, err := bleve.Open(path)
+		// A directory is owned by one process at a time (bolt's file lock); another process
+		// waits at most lockWait, then gets an error saying so instead of hanging.
+		b, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": lockWait.String()})
+		if errors.Is(err, bbolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%s is in use by another process (a running chii server?): %w", path, err)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,12 @@ func BuildMissing(ctx context.Context, eng *Engine, ix *usecase.SearchIndexer, l
 				logger.Warn("search: unreadable checkpoint, rebuilding from the start", "index", kind.String(), "err", err.Error())
 				_ = cps.Reset(kind)
 			} else if cp.Done {
-				continue
+				// Finished, unless the index lost its documents since (a kind's directory
+				// removed, or recreated by a new schema version).
+				if n, err := eng.Index.Count(ctx, kind); err != nil || n > 0 || cp.Max == 0 {
+					continue
+				}
+				logger.Info("search: index finished before but empty now, rebuilding", "index", kind.String())
 			}
 		}
 		var b backoff.Backoff

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,20 @@ func TestRun_SearchOnMySQLWithEmbeddedIndex(t *testing.T) {
 		checkSearch(t, api)
 		if strings.Contains(logs.String(), "search: index built") {
 			t.Errorf("the server rebuilt a finished index at restart:\n%s", logs.String())
+		}
+	})
+	// An index that lost its documents (its directory removed) is rebuilt, though its
+	// checkpoint says finished; the others are left alone.
+	t.Run("LostIndexIsRebuilt", func(t *testing.T) {
+		if err := os.RemoveAll(filepath.Join(dir, "subjects")); err != nil {
+			t.Fatal(err)
+		}
+		logs := runServer(t, env)
+		api := "http://" + listenAddr(t, logs)
+		waitLog(t, logs, "search: index built", map[string]string{"index": "subjects"})
+		checkSearch(t, api)
+		if strings.Contains(logs.String(), `"index":"persons"`) {
+			t.Errorf("the server rebuilt the persons index, which was finished:\n%s", logs.String())
 		}
 	})
 }
