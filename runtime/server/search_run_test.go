@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/contracttests/testenv"
 )
@@ -152,3 +154,67 @@ func checkSearch(t *testing.T, api string) {
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// With Kafka, the server keeps its embedded index current with the Debezium change events as
+// its own consumer group: a subject renamed in MySQL is found by its new name within seconds
+// of its event, and a subject merged into another leaves the index.
+func TestRun_SearchFollowsChangeEvents(t *testing.T) {
+	const topic = "debezium.chii.bangumi.chii_subjects"
+	dsn, db := testenv.MySQL(t, testenv.WithData())
+	brokers := testenv.Kafka(t, topic)
+	env := map[string]string{
+		"CHII_HTTP_ADDR": "127.0.0.1:0", "CHII_MYSQL_DSN": dsn, "CHII_RATE_LIMIT_COUNT": "1000000",
+		"CHII_KAFKA_BROKERS": strings.Join(brokers, ","), "CHII_SEARCH_TOPICS": topic, "CHII_SEARCH_GROUP_ID": "chii-search-test",
+	}
+	logs := runServer(t, env)
+	api := "http://" + listenAddr(t, logs)
+	waitLog(t, logs, "search: index built", map[string]string{"index": "subjects"})
+
+	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, BatchTimeout: time.Millisecond}
+	t.Cleanup(func() { _ = w.Close() })
+	event := func(op string) kafka.Message {
+		return kafka.Message{Key: []byte(`{"subject_id":8}`), Value: []byte(`{"before":{"subject_id":8},"after":{"subject_id":8},"source":{"db":"bangumi","table":"chii_subjects"},"op":"` + op + `","ts_ms":1}`)}
+	}
+	found := func(keyword string) bool {
+		code, page, body := postSearch(t, api+"/v0/search/subjects", "", `{"keyword":`+quote(keyword)+`}`)
+		if code != http.StatusOK {
+			t.Fatalf("search %q = %d %s", keyword, code, body)
+		}
+		for _, d := range page.Data {
+			if d.ID == 8 {
+				return true
+			}
+		}
+		return false
+	}
+	waitFound := func(keyword string, want bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for found(keyword) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("search %q: subject 8 found = %v 20 s after its event, want %v", keyword, !want, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	const renamed = "chii 改名测试 renamed"
+	if found(renamed) {
+		t.Fatalf("subject 8 found by %q before the rename", renamed)
+	}
+	if _, err := db.ExecContext(t.Context(), "UPDATE chii_subjects SET subject_name = ? WHERE subject_id = 8", renamed); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteMessages(t.Context(), event("u")); err != nil {
+		t.Fatal(err)
+	}
+	waitFound(renamed, true)
+
+	if _, err := db.ExecContext(t.Context(), "UPDATE chii_subject_fields SET field_redirect = 12 WHERE field_sid = 8"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteMessages(t.Context(), event("u")); err != nil {
+		t.Fatal(err)
+	}
+	waitFound(renamed, false)
+}
