@@ -83,8 +83,9 @@ const searchDescription = "\n\n请求体按 JSON 解析，忽略未知字段，�
 	"total 为搜索引擎给出的匹配总数；已被删除的结果会被跳过，所以 data 可能少于 limit。" +
 	"服务器未启用搜索时返回 200 text/plain「search is not enable」。"
 
-// routes lists every endpoint of the adapter.
-func (s *server) routes() []route {
+// baseRoutes lists the endpoints of the first routes (subjects, characters, persons, user
+// collections, collect, search); routes adds the others.
+func (s *server) baseRoutes() []route {
 	return []route{
 		{
 			method: http.MethodPost, path: "/v0/search/subjects", handler: s.searchSubjects,

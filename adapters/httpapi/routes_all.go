@@ -1,0 +1,10 @@
+package httpapi
+
+// routes lists every endpoint of the adapter: the first routes, then each family added since,
+// each in its own file.
+func (s *server) routes() []route {
+	rs := s.baseRoutes()
+	rs = append(rs, s.userRoutes()...)
+	rs = append(rs, s.revisionRoutes()...)
+	return rs
+}
