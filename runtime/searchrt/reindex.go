@@ -35,6 +35,10 @@ type ReindexOptions struct {
 	StateDir string
 }
 
+// pingTimeout bounds the check that MySQL answers before the rebuild starts: a server that
+// accepts connections and never answers would otherwise hang the command for ever.
+const pingTimeout = 10 * time.Second
+
 // ParseKinds reads the command's arguments: subjects, characters, persons; none means all.
 func ParseKinds(args []string) ([]search.Kind, error) {
 	if len(args) == 0 {
@@ -77,7 +81,10 @@ func Reindex(ctx context.Context, cfg config.Config, logger *slog.Logger, o Rein
 	if d.MySQL == nil {
 		return fmt.Errorf("reindex: no MySQL configured (CHII_MYSQL_DSN)")
 	}
-	if err := d.MySQL.PingContext(ctx); err != nil {
+	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	err = d.MySQL.PingContext(pingCtx)
+	cancel()
+	if err != nil {
 		return fmt.Errorf("reindex: MySQL does not answer: %w", err)
 	}
 	eng, err := Open(ctx, cfg, logger)
