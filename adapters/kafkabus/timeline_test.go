@@ -359,7 +359,10 @@ func TestTimelinePublisher_BrokerDown(t *testing.T) {
 			closed := make(chan error, 1)
 			go func() { closed <- pub.Close() }()
 			select {
-			case <-closed:
+			case err := <-closed:
+				if err != nil {
+					t.Errorf("Close() = %v, want nil: nothing is left to flush after a failed publish", err)
+				}
 			case <-time.After(5 * time.Second):
 				t.Error("Close() still blocked after 5s")
 			}
