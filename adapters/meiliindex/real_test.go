@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -20,6 +17,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/bangumi/chii/adapters/meiliindex"
+	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/domain/search"
 )
 
@@ -102,7 +100,7 @@ func findMeili() (server, error) {
 		ix.Close()
 		return srv, nil
 	}
-	if err := dockerReachable(); err != nil {
+	if err := testenv.DockerReachable(); err != nil {
 		return server{}, fmt.Errorf("CHII_TEST_MEILISEARCH_URL unset; no Docker engine (%v)", err)
 	}
 	srv, err := startMeiliContainer()
@@ -110,32 +108,6 @@ func findMeili() (server, error) {
 		return server{}, fmt.Errorf("CHII_TEST_MEILISEARCH_URL unset; Meilisearch container: %w", err)
 	}
 	return srv, nil
-}
-
-// dockerReachable reports whether a Docker engine answers on DOCKER_HOST or the default
-// socket, without asking testcontainers (which is slow to fail): contracttests/testenv's rule.
-func dockerReachable() error {
-	network, addr := "unix", "/var/run/docker.sock"
-	if h := os.Getenv("DOCKER_HOST"); h != "" {
-		u, err := url.Parse(h)
-		if err != nil {
-			return fmt.Errorf("DOCKER_HOST=%s: %w", h, err)
-		}
-		switch u.Scheme {
-		case "unix":
-			addr = u.Path
-		case "tcp":
-			network, addr = "tcp", u.Host
-		default:
-			return errors.New("DOCKER_HOST=" + h + ": unsupported scheme")
-		}
-	}
-	c, err := net.DialTimeout(network, addr, 500*time.Millisecond)
-	if err != nil {
-		return err
-	}
-	_ = c.Close()
-	return nil
 }
 
 // startMeiliContainer runs Meilisearch for the rest of the test binary's life

@@ -342,7 +342,7 @@ func findMySQL() (*server, error) {
 		}
 		reasons = append(reasons, fmt.Sprintf("root@%s: %v", local, err))
 	}
-	if err := dockerReachable(); err != nil {
+	if err := DockerReachable(); err != nil {
 		reasons = append(reasons, "no Docker engine ("+err.Error()+")")
 		return nil, errors.New("CHII_TEST_MYSQL_DSN unset; " + strings.Join(reasons, "; "))
 	}
@@ -400,9 +400,10 @@ func dropStale(ctx context.Context, admin *sql.DB) {
 	}
 }
 
-// dockerReachable reports whether a Docker engine answers on DOCKER_HOST or
-// the default socket, without asking testcontainers (which is slow to fail).
-func dockerReachable() error {
+// DockerReachable reports whether a Docker engine answers on DOCKER_HOST or
+// the default socket, without asking testcontainers (which is slow to fail):
+// suites start a container only when it returns nil.
+func DockerReachable() error {
 	network, addr := "unix", "/var/run/docker.sock"
 	if h := os.Getenv("DOCKER_HOST"); h != "" {
 		u, err := url.Parse(h)
