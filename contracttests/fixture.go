@@ -7,6 +7,7 @@ import (
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/collect"
 	"github.com/bangumi/chii/domain/person"
+	"github.com/bangumi/chii/domain/revision"
 	"github.com/bangumi/chii/domain/subject"
 	"github.com/bangumi/chii/domain/user"
 	"github.com/bangumi/chii/ports"
@@ -30,6 +31,24 @@ type Fixture struct {
 	// MetaTags are the wiki meta tags of subjects. A tag is a (subject type, name) pair; tags get
 	// ids in order of first appearance here, and repositories list a subject's tags by tag id.
 	MetaTags []FixtureMetaTags
+	// Revisions are chii_rev_history rows, SubjectRevisions chii_subject_revisions rows (their
+	// Creator and Text are ignored: the creator is read from Users, the text from
+	// RevisionTexts).
+	Revisions        []FixtureRevision
+	SubjectRevisions []revision.Revision
+	RevisionTexts    []FixtureRevisionText
+}
+
+// FixtureRevision is a chii_rev_history row whose text is the chii_rev_text row TextID.
+type FixtureRevision struct {
+	Revision revision.Revision
+	TextID   uint32
+}
+
+// FixtureRevisionText is a chii_rev_text row: Text as stored (RevisionText builds one).
+type FixtureRevisionText struct {
+	ID   uint32
+	Text []byte
 }
 
 // FixtureToken is a stored access token.
@@ -62,6 +81,7 @@ type Repos struct {
 	Tokens             ports.TokenRepository
 	SubjectCollections ports.SubjectCollectionRepository
 	MonoCollects       ports.MonoCollectReader
+	Revisions          ports.RevisionRepository
 }
 
 // NewRepos returns the read ports of a fresh store loaded with f.

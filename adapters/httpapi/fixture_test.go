@@ -178,4 +178,5 @@ func seed(st *inmem.Store) {
 			CreatedAt: time.Date(2011, 1, 31, 17, 0, i, 0, time.UTC)})
 	}
 	st.PutMonoCollect(collect.MonoCollect{Category: mono.Person, TargetID: 888888, UserID: 4, CreatedAt: day(2012, 1, 1)})
+	seedRevisions(st)
 }

@@ -31,6 +31,8 @@ type Deps struct {
 	Authenticator *usecase.Authenticator
 	// Search serves /v0/search; nil answers bangumi's 200 "search is not enable".
 	Search *usecase.Search
+	// Revisions serves /v0/revisions (the edit history).
+	Revisions *usecase.Revisions
 
 	// Responses keeps rendered answers of the cacheable routes; nil renders every request
 	// (answers still carry ETags and honour If-None-Match).
@@ -75,6 +77,7 @@ type server struct {
 	collect     *usecase.Collect
 	authn       *usecase.Authenticator
 	search      *usecase.Search
+	revisions   *usecase.Revisions
 	responses   *ResponseCache
 
 	limiter         ports.RateLimiter
@@ -110,7 +113,7 @@ func (s *server) handle(h handlerFunc) http.HandlerFunc {
 func New(d Deps) http.Handler {
 	s := &server{
 		subjects: d.Subjects, characters: d.Characters, persons: d.Persons,
-		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, responses: d.Responses,
+		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, revisions: d.Revisions, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
 	}
@@ -125,7 +128,7 @@ func New(d Deps) http.Handler {
 	}
 	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
 	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
-	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search")
+	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search", "revisions")
 	routes := s.routes()
 	for i := range routes {
 		if routes[i].handler != nil {

@@ -295,6 +295,9 @@ var etagPaths = []string{
 	"/v0/users/382951/collections", "/v0/users/382951/collections/8",
 	"/v0/users/382951/collections/-/characters", "/v0/users/382951/collections/-/persons",
 	"/v0/users/1/collections/-/characters/3", "/v0/users/1/collections/-/persons/5076",
+	"/v0/revisions/subjects?subject_id=8", "/v0/revisions/subjects/3574", "/v0/revisions/characters?character_id=1",
+	"/v0/revisions/characters/1198747", "/v0/revisions/persons?person_id=1", "/v0/revisions/persons/8",
+	"/v0/revisions/episodes?episode_id=522", "/v0/revisions/episodes/122788",
 }
 
 // TestETagPaths_CoverEveryGETRoute keeps etagPaths complete as routes are added.
@@ -306,7 +309,11 @@ func TestETagPaths_CoverEveryGETRoute(t *testing.T) {
 		}
 		quoted := regexp.QuoteMeta(param.ReplaceAllString(rt.path, "PARAM"))
 		re := regexp.MustCompile("^" + strings.ReplaceAll(quoted, "PARAM", `[^/]+`) + "$")
-		if !slices.ContainsFunc(etagPaths, func(p string) bool { return re.MatchString(p) }) {
+		matches := func(p string) bool {
+			p, _, _ = strings.Cut(p, "?") // a list may need a query (the revision lists' entity id)
+			return re.MatchString(p)
+		}
+		if !slices.ContainsFunc(etagPaths, matches) {
 			t.Errorf("no path of etagPaths exercises GET %s", rt.path)
 		}
 	}

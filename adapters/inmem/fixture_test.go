@@ -30,6 +30,13 @@ func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
 	for _, m := range f.MetaTags {
 		s.PutMetaTags(m.SubjectID, m.SubjectType, m.Tags...)
 	}
+	for _, r := range f.Revisions {
+		s.PutRevision(r.TextID, r.Revision)
+	}
+	s.PutSubjectRevision(f.SubjectRevisions...)
+	for _, t := range f.RevisionTexts {
+		s.PutRevisionText(t.ID, t.Text)
+	}
 	return s
 }
 
@@ -45,5 +52,6 @@ func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 		Tokens:             s.Tokens(),
 		SubjectCollections: s.SubjectCollections(),
 		MonoCollects:       s.MonoCollects(),
+		Revisions:          s.Revisions(),
 	}
 }

@@ -15,5 +15,6 @@ func TestTokenRepository(t *testing.T)     { contracttests.TestTokenRepository(t
 func TestSubjectCollectionRepository(t *testing.T) {
 	contracttests.TestSubjectCollectionRepository(t, repos)
 }
-func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, repos) }
-func TestIDs(t *testing.T)               { contracttests.TestIDs(t, repos) }
+func TestMonoCollectReader(t *testing.T)  { contracttests.TestMonoCollectReader(t, repos) }
+func TestIDs(t *testing.T)                { contracttests.TestIDs(t, repos) }
+func TestRevisionRepository(t *testing.T) { contracttests.TestRevisionRepository(t, repos) }

@@ -72,6 +72,8 @@ type data struct {
 	episodes           map[uint32]episodes
 	metaTags           map[uint32]metaTags
 	tagIDs             map[tagKey]int
+	revisions          []storedRevision  // chii_rev_history and chii_subject_revisions rows
+	revisionTexts      map[uint32][]byte // chii_rev_text, by rev_text_id
 }
 
 // NewStore returns an empty store.
@@ -107,6 +109,8 @@ func (d *data) clone() data {
 		episodes:           cloneMap(d.episodes),
 		metaTags:           cloneMap(d.metaTags),
 		tagIDs:             cloneMap(d.tagIDs),
+		revisions:          slices.Clone(d.revisions),
+		revisionTexts:      cloneMap(d.revisionTexts),
 	}
 }
 

@@ -248,6 +248,7 @@ func readRepos(q mysqldb.Querier) contracttests.Repos {
 		Tokens:             mysqldb.NewTokenRepository(q),
 		SubjectCollections: mysqldb.NewSubjectCollectionRepository(q),
 		MonoCollects:       mysqldb.NewMonoCollectRepository(q),
+		Revisions:          mysqldb.NewRevisionRepository(q),
 	}
 }
 
@@ -256,6 +257,7 @@ func readRepos(q mysqldb.Querier) contracttests.Repos {
 func newReadRepos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 	_, db := testenv.MySQL(t)
 	loadFixture(t, db, f)
+	loadRevisionFixture(t, db, f)
 	return readRepos(db)
 }
 

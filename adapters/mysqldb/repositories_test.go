@@ -25,3 +25,5 @@ func TestSubjectCollectionRepository(t *testing.T) {
 func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t, newReadRepos) }
 
 func TestIDs(t *testing.T) { contracttests.TestIDs(t, newReadRepos) }
+
+func TestRevisionRepository(t *testing.T) { contracttests.TestRevisionRepository(t, newReadRepos) }

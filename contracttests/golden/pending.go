@@ -18,14 +18,6 @@ var Pending = map[string]int{
 	"GET /v0/users/-/collections/-/episodes/{episode_id}": 11,
 	"GET /v0/indices/{id}":                                11,
 	"GET /v0/indices/{id}/subjects":                       11,
-	"GET /v0/revisions/subjects":                          11,
-	"GET /v0/revisions/subjects/{id}":                     11,
-	"GET /v0/revisions/characters":                        11,
-	"GET /v0/revisions/characters/{id}":                   11,
-	"GET /v0/revisions/persons":                           11,
-	"GET /v0/revisions/persons/{id}":                      11,
-	"GET /v0/revisions/episodes":                          11,
-	"GET /v0/revisions/episodes/{id}":                     11,
 
 	// issue 13: the remaining writes
 	"POST /v0/users/-/collections/{subject_id}":           13,

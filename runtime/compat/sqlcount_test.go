@@ -80,6 +80,11 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		// the user, the count, the page, the page's characters or persons
 		{"UserCharacterCollections", "/v0/users/2/collections/-/characters?limit=1", "/v0/users/2/collections/-/characters?limit=30", 4},
 		{"UserPersonCollections", "/v0/users/1/collections/-/persons?limit=1", "/v0/users/1/collections/-/persons?limit=30", 4},
+		// the count, then the page ⟕ creators
+		{"SubjectRevisions", "/v0/revisions/subjects?subject_id=8&limit=1", "/v0/revisions/subjects?subject_id=8", 2},
+		{"CharacterRevisions", "/v0/revisions/characters?character_id=1&limit=1", "/v0/revisions/characters?character_id=1", 2},
+		{"PersonRevisions", "/v0/revisions/persons?person_id=1&limit=1", "/v0/revisions/persons?person_id=1", 2},
+		{"EpisodeRevisions", "/v0/revisions/episodes?episode_id=522&limit=1", "/v0/revisions/episodes?episode_id=522", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			measure := func(path string) (items int, c compat.Counts) {
@@ -124,6 +129,11 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		{"Person", "/v0/persons/19", "/v0/persons/1", 1},
 		// the user, the collection, its subject
 		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9", 3},
+		// the revision ⟕ creator (⋈ its text)
+		{"SubjectRevision", "/v0/revisions/subjects/3574", "/v0/revisions/subjects/48260", 1},
+		{"CharacterRevision", "/v0/revisions/characters/1198747", "/v0/revisions/characters/114512", 1},
+		{"PersonRevision", "/v0/revisions/persons/1142797", "/v0/revisions/persons/8", 1},
+		{"EpisodeRevision", "/v0/revisions/episodes/122788", "/v0/revisions/episodes/1196265", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var counts [2]compat.Counts

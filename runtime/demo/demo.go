@@ -28,6 +28,7 @@ const UserID = 1
 // Seed fills store with the demo dataset; now dates the user's registration (old enough
 // to see NSFW subjects) and the token's expiry.
 func Seed(store *inmem.Store, now time.Time) {
+	seedRevisions(store, now)
 	store.PutSubject(
 		subject.Subject{
 			ID: 1, Type: subject.TypeAnime, Name: "星の海の記録", NameCN: "星海记录",

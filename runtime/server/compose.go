@@ -36,6 +36,7 @@ type Adapters struct {
 	Tokens             ports.TokenRepository
 	SubjectCollections ports.SubjectCollectionRepository
 	MonoCollects       ports.MonoCollectReader
+	Revisions          ports.RevisionRepository
 	UnitOfWork         ports.UnitOfWork
 
 	Cache       ports.Cache
@@ -61,6 +62,7 @@ func MySQLAdapters(db *sql.DB) Adapters {
 		Tokens:             mysqldb.NewTokenRepository(db),
 		SubjectCollections: mysqldb.NewSubjectCollectionRepository(db),
 		MonoCollects:       mysqldb.NewMonoCollectRepository(db),
+		Revisions:          mysqldb.NewRevisionRepository(db),
 		UnitOfWork:         mysqldb.NewUnitOfWork(db),
 	}
 }
@@ -76,6 +78,7 @@ func MemoryAdapters(s *inmem.Store) Adapters {
 		Tokens:             s.Tokens(),
 		SubjectCollections: s.SubjectCollections(),
 		MonoCollects:       s.MonoCollects(),
+		Revisions:          s.Revisions(),
 		UnitOfWork:         s.UnitOfWork(),
 	}
 }
@@ -128,6 +131,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		},
 		Characters: &usecase.Characters{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
 		Persons:    &usecase.Persons{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
+		Revisions:  &usecase.Revisions{Revisions: a.Revisions},
 		Collections: &usecase.Collections{
 			Users: a.Users, Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons,
 			Collections: a.SubjectCollections, Monos: a.MonoCollects,
