@@ -11,9 +11,17 @@ import (
 
 func userFixture() Fixture {
 	return Fixture{Users: []user.User{
-		{ID: 382951, Username: "382951", Nickname: "dev & <test>", GroupID: 10, RegTime: time.Date(2017, 12, 3, 8, 51, 16, 0, time.UTC)},
-		{ID: 1, Username: "Sai", Nickname: "Sai🖖", GroupID: 1, RegTime: time.Date(2008, 7, 14, 10, 27, 43, 0, time.UTC)},
-		{ID: 318250, Username: "treehole2", Nickname: "", GroupID: 5, RegTime: readT0},
+		{
+			ID: 382951, Username: "382951", Nickname: "dev & <test>", GroupID: 10, RegTime: time.Date(2017, 12, 3, 8, 51, 16, 0, time.UTC),
+			Avatar: "000/38/29/382951.jpg?r=1571167246", Sign: "treeholechan@gmail.com 密码:lovemeplease",
+			Email: "treeholechan@gmail.com", TimeOffset: "-5",
+		},
+		{ID: 1, Username: "Sai", Nickname: "Sai🖖", GroupID: 1, RegTime: time.Date(2008, 7, 14, 10, 27, 43, 0, time.UTC), TimeOffset: "9999"},
+		// Profile columns as bangumi stores them: the sign HTML-escaped, returned as stored.
+		{
+			ID: 318250, Username: "treehole2", Nickname: "", GroupID: 5, RegTime: readT0,
+			Sign: "o &lt;img src=&quot;#&quot; &gt;&lt;/img&gt;", Email: "treeholechan2@gmail.com",
+		},
 	}}
 }
 
@@ -57,7 +65,9 @@ func TestUserRepository(t *testing.T, newRepos NewRepos) {
 		assertEqual(t, "GetByUsername(TREEHÒLE2 )", f.Users[2], got)
 	})
 	t.Run("GetByUsername/MissingIsNotFound", func(t *testing.T) {
-		for _, name := range []string{"nobody", "Sa", "treehole", "树洞", " Sai", "Sai\t", "Sai\n", "Sai x"} {
+		// The column is utf8 (3 bytes): an emoji or bytes that are not UTF-8 match nothing, and
+		// are no error.
+		for _, name := range []string{"nobody", "Sa", "treehole", "树洞", " Sai", "Sai\t", "Sai\n", "Sai x", "Sai🖖", "🖖", "Sai\xff", "\xe6\xa0"} {
 			_, err := r.GetByUsername(ctx, name)
 			assertNotFound(t, "GetByUsername("+name+")", err)
 		}

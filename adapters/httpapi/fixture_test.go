@@ -35,8 +35,16 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 func seed(st *inmem.Store) {
 	reg2017 := day(2017, 12, 3)
 	st.PutUser(
-		user.User{ID: uidOld, Username: "382951", Nickname: "old", GroupID: 10, RegTime: reg2017},
-		user.User{ID: uidTreehole, Username: "treehole2", Nickname: "树洞", GroupID: 10, RegTime: reg2017},
+		// The profiles of bangumi's dev dataset (GET /v0/me, /v0/users/{username} answer them in full).
+		user.User{
+			ID: uidOld, Username: "382951", Nickname: "树洞酱", GroupID: 10, RegTime: time.Unix(1512262276, 0).UTC(),
+			Avatar: "000/38/29/382951.jpg?r=1571167246", Sign: "treeholechan@gmail.com 密码:lovemeplease",
+			Email: "treeholechan@gmail.com", TimeOffset: "9999",
+		},
+		user.User{
+			ID: uidTreehole, Username: "treehole2", Nickname: "树洞2", GroupID: 10, RegTime: reg2017,
+			Sign: "o &lt;img src=&quot;#&quot; &gt;&lt;/img&gt;", Email: "treeholechan2@gmail.com", TimeOffset: "9999",
+		},
 		user.User{ID: uidYoung, Username: "parity_young", Nickname: "parity young", GroupID: 10, RegTime: testNow.Add(-24 * time.Hour)},
 		user.User{ID: 1, Username: "1", GroupID: 1, RegTime: day(2008, 7, 14)},
 		user.User{ID: 4, Username: "4", GroupID: 10, RegTime: day(2008, 7, 14)},
@@ -48,6 +56,7 @@ func seed(st *inmem.Store) {
 	st.PutToken(tokenYoung, forever, auth.Token{UserID: "900001"})
 	st.PutToken(tokenReadonly, forever, auth.Token{UserID: "382951", Scope: ptr(`{"write:indices":true}`)})
 	st.PutToken(tokenTreehole, forever, auth.Token{UserID: "318250"})
+	st.PutToken("parity_indices_token", forever, auth.Token{UserID: "382951", Scope: ptr(`{"write:collection":true,"write:indices":true}`)})
 
 	st.PutSubject(
 		subject.Subject{ID: 1, Type: subject.TypeBook, Name: "第一次的親密接觸", NameCN: "第一次的亲密接触",

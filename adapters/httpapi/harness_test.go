@@ -85,6 +85,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 			Characters: st.Characters(), Persons: st.Persons(), UoW: st.UnitOfWork(), Timeline: tl, Clock: clock,
 		},
 		Authenticator:   &usecase.Authenticator{Tokens: st.Tokens(), Users: st.Users(), Cache: inmem.NewCache(clock.Now), Clock: clock},
+		Users:           &usecase.Users{Users: st.Users()},
 		Revisions:       &usecase.Revisions{Revisions: st.Revisions()},
 		RateLimitPrefix: "chii:rate-limit:",
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),

@@ -29,6 +29,7 @@ type Deps struct {
 	Collections   *usecase.Collections
 	Collect       *usecase.Collect
 	Authenticator *usecase.Authenticator
+	Users         *usecase.Users // /v0/me, /v0/users/{username} and its avatar
 	// Search serves /v0/search; nil answers bangumi's 200 "search is not enable".
 	Search *usecase.Search
 	// Revisions serves /v0/revisions (the edit history).
@@ -79,6 +80,7 @@ type server struct {
 	search      *usecase.Search
 	revisions   *usecase.Revisions
 	responses   *ResponseCache
+	users       *usecase.Users
 
 	limiter         ports.RateLimiter
 	rateLimitPrefix string
@@ -116,6 +118,7 @@ func New(d Deps) http.Handler {
 		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, revisions: d.Revisions, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
+		users: d.Users,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -137,8 +137,9 @@ func loadFixture(tb testing.TB, db *sql.DB, f contracttests.Fixture) {
 	}
 	for _, u := range f.Users {
 		insert("chii_members", goqu.Record{
-			"uid": u.ID, "username": u.Username, "nickname": u.Nickname, "avatar": "", "groupid": u.GroupID,
-			"regdate": u.RegTime.Unix(), "sign": "", "password_crypt": "", "acl": "",
+			"uid": u.ID, "username": u.Username, "nickname": u.Nickname, "avatar": u.Avatar, "groupid": u.GroupID,
+			"regdate": u.RegTime.Unix(), "sign": u.Sign, "email": u.Email, "timeoffset": u.TimeOffset,
+			"password_crypt": "", "acl": "",
 		})
 	}
 	for _, t := range f.Tokens {

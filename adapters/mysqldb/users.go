@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"time"
+	"unicode/utf8"
 
 	"github.com/doug-martin/goqu/v9"
 	"github.com/doug-martin/goqu/v9/exp"
@@ -30,10 +31,12 @@ func (r *UserRepository) find(ctx context.Context, what string, where exp.Expres
 		u     user.User
 		found bool
 	)
-	ds := from("chii_members").Select("uid", "username", "nickname", "groupid", "regdate").Where(where).Limit(1)
+	ds := from("chii_members").Select("uid", "username", "nickname", "groupid", "regdate",
+		"avatar", "sign", "email", "timeoffset").Where(where).Limit(1)
 	err := queryRows(ctx, r.q, what, ds, func(rows *sql.Rows) error {
 		var regdate int64
-		if err := rows.Scan(&u.ID, &u.Username, &u.Nickname, &u.GroupID, &regdate); err != nil {
+		if err := rows.Scan(&u.ID, &u.Username, &u.Nickname, &u.GroupID, &regdate,
+			&u.Avatar, &u.Sign, &u.Email, &u.TimeOffset); err != nil {
 			return err
 		}
 		u.RegTime, found = time.Unix(regdate, 0).UTC(), true
@@ -53,12 +56,32 @@ func (r *UserRepository) Get(ctx context.Context, id uint32) (user.User, error) 
 
 // GetByUsername loads the member whose username equals username under the column's
 // case-insensitive collation.
+//
+// The column is utf8 (3 bytes a character): a name that is not UTF-8 or holds a character
+// beyond the BMP (an emoji) cannot be stored, and MySQL refuses to compare it with the column
+// ("Illegal mix of collations"), so it matches no row without a query.
 func (r *UserRepository) GetByUsername(ctx context.Context, username string) (user.User, error) {
+	if !storableUsername(username) {
+		return user.User{}, domain.Errorf(domain.ErrNotFound, "user %q not found", username)
+	}
 	u, found, err := r.find(ctx, "get user by name", goqu.C("username").Eq(username))
 	if err == nil && !found {
 		err = domain.Errorf(domain.ErrNotFound, "user %q not found", username)
 	}
 	return u, err
+}
+
+// storableUsername reports whether s fits chii_members.username's character set (utf8mb3).
+func storableUsername(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c > 0xFFFF {
+			return false
+		}
+	}
+	return true
 }
 
 // TokenRepository reads chii_oauth_access_tokens.

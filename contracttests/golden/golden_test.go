@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -277,15 +279,22 @@ func TestCase_Check(t *testing.T) {
 }
 
 func TestTally_Lines(t *testing.T) {
+	// A family still on Pending (any: they leave it as routes are served).
+	families := slices.Sorted(maps.Keys(golden.Pending))
+	if len(families) == 0 {
+		t.Skip("no pending family left")
+	}
+	pending := families[0]
 	var tally golden.Tally
 	tally.Add("GET /b", true)
 	tally.Add("GET /a", false)
 	tally.Add("GET /b", true)
 	tally.Add("GET /b", false)
-	tally.AddPending("GET /v0/me")
-	tally.AddPending("GET /v0/me")
+	tally.AddPending(pending)
+	tally.AddPending(pending)
 	tally.AddPending("GET /a")
-	want := []string{"GET /b: 2 passed, 1 failed", "GET /a: 0 passed, 1 failed, 1 pending", "GET /v0/me: 2 pending (issue 11)", "total: 2 passed, 2 failed, 3 pending"}
+	want := []string{"GET /b: 2 passed, 1 failed", "GET /a: 0 passed, 1 failed, 1 pending",
+		fmt.Sprintf("%s: 2 pending (issue %d)", pending, golden.Pending[pending]), "total: 2 passed, 2 failed, 3 pending"}
 	if diff := cmp.Diff(want, tally.Lines()); diff != "" {
 		t.Errorf("Lines() mismatch (-want +got):\n%s", diff)
 	}

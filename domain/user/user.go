@@ -10,6 +10,14 @@ type User struct {
 	Nickname string
 	GroupID  uint16
 	RegTime  time.Time
+	// Avatar is the stored avatar path (chii_members.avatar), "" for none; AvatarOf builds its URLs.
+	Avatar string
+	// Sign is the signature as stored: HTML-escaped (Signature unescapes it).
+	Sign string
+	// Email is chii_members.email; only its owner sees it (GET /v0/me).
+	Email string
+	// TimeOffset is chii_members.timeoffset as stored (char(4)); TimeOffsetHours reads it.
+	TimeOffset string
 }
 
 // Collection types of a subject collection.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bangumi/chii/contracttests/golden"
 	"github.com/bangumi/chii/runtime/compat"
 )
 
@@ -129,6 +130,8 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		{"Person", "/v0/persons/19", "/v0/persons/1", 1},
 		// the user, the collection, its subject
 		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9", 3},
+		// the member
+		{"User", "/v0/users/382951", "/v0/users/treehole2", 1},
 		// the revision ⟕ creator (⋈ its text)
 		{"SubjectRevision", "/v0/revisions/subjects/3574", "/v0/revisions/subjects/48260", 1},
 		{"CharacterRevision", "/v0/revisions/characters/1198747", "/v0/revisions/characters/114512", 1},
@@ -166,6 +169,42 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 			t.Fatalf("GET %s = %d, want 302 (the dataset's merged subject)", path, resp.Status)
 		}
 		wantStatements(t, path, api.Counter.Counts(), 1)
+	})
+
+	// An avatar redirect reads the member only.
+	t.Run("UserAvatar", func(t *testing.T) {
+		const path = "/v0/users/382951/avatar?type=large"
+		get(t, api.URL, path)
+		api.Counter.Reset()
+		resp := get(t, api.URL, path)
+		if resp.Status != http.StatusFound {
+			t.Fatalf("GET %s = %d, want 302", path, resp.Status)
+		}
+		wantStatements(t, path, api.Counter.Counts(), 1)
+	})
+
+	// /v0/me reads the member; without a cache (this test's server) the token's lookup adds
+	// its two statements (the token, its member: auth.md §3), which the server caches 10 min.
+	t.Run("Me", func(t *testing.T) {
+		const path = "/v0/me"
+		req := golden.Request{Method: http.MethodGet, Path: path, Headers: map[string]string{"Authorization": "Bearer parity_treehole2_token"}}
+		do := func() golden.Response {
+			r, err := req.NewRequest(t.Context(), api.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := golden.Do(golden.NewClient(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		do()
+		api.Counter.Reset()
+		if resp := do(); resp.Status != http.StatusOK {
+			t.Fatalf("GET %s = %d %.300s", path, resp.Status, resp.Body)
+		}
+		wantStatements(t, path, api.Counter.Counts(), 1+2)
 	})
 }
 

@@ -112,7 +112,11 @@ func Seed(store *inmem.Store, now time.Time) {
 		character.Cast{CharacterID: 1, PersonID: 1, SubjectID: 1, SubjectType: subject.TypeAnime},
 	)
 
-	store.PutUser(user.User{ID: UserID, Username: Username, Nickname: "Demo", GroupID: 10, RegTime: now.AddDate(-1, 0, 0)})
+	store.PutUser(user.User{
+		ID: UserID, Username: Username, Nickname: "Demo", GroupID: 10, RegTime: now.AddDate(-1, 0, 0),
+		// Stored as bangumi stores them: the avatar path with its version query, the sign HTML-escaped.
+		Avatar: "000/00/00/1.jpg?r=1700000000", Sign: "看番 &amp; 读书", Email: "demo@example.com", TimeOffset: "9999",
+	})
 	store.PutToken(Token, now.AddDate(10, 0, 0), auth.Token{UserID: "1"})
 	store.PutSubjectCollection(user.SubjectCollection{
 		ID: 1, UserID: UserID, SubjectID: 1, SubjectType: subject.TypeAnime, Rate: 9, Type: user.CollectionDone,

@@ -141,6 +141,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		},
 		Responses:       a.Responses,
 		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
+		Users:           &usecase.Users{Users: a.Users},
 		RateLimiter:     a.RateLimiter,
 		RateLimitPrefix: o.RateLimitPrefix,
 		TrustedProxies:  o.TrustedProxies,
