@@ -6,5 +6,7 @@ func (s *server) routes() []route {
 	rs := s.baseRoutes()
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.revisionRoutes()...)
+	rs = append(rs, s.indexRoutes()...)
+	rs = append(rs, s.browseRoutes()...)
 	return rs
 }
