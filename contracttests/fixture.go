@@ -6,6 +6,7 @@ import (
 	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/index"
 	"github.com/bangumi/chii/domain/person"
 	"github.com/bangumi/chii/domain/revision"
 	"github.com/bangumi/chii/domain/subject"
@@ -37,6 +38,11 @@ type Fixture struct {
 	Revisions        []FixtureRevision
 	SubjectRevisions []revision.Revision
 	RevisionTexts    []FixtureRevisionText
+
+	// Indices are chii_index rows (Creator and NSFW are ignored: they are read from Users and
+	// from the entries' subjects), IndexEntries chii_index_related rows.
+	Indices      []index.Index
+	IndexEntries []index.Entry
 }
 
 // FixtureRevision is a chii_rev_history row whose text is the chii_rev_text row TextID.
@@ -82,6 +88,7 @@ type Repos struct {
 	SubjectCollections ports.SubjectCollectionRepository
 	MonoCollects       ports.MonoCollectReader
 	Revisions          ports.RevisionRepository
+	Indices            ports.IndexRepository
 }
 
 // NewRepos returns the read ports of a fresh store loaded with f.

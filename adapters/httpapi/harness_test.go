@@ -87,6 +87,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		Authenticator:   &usecase.Authenticator{Tokens: st.Tokens(), Users: st.Users(), Cache: inmem.NewCache(clock.Now), Clock: clock},
 		Users:           &usecase.Users{Users: st.Users()},
 		Revisions:       &usecase.Revisions{Revisions: st.Revisions()},
+		Indices:         &usecase.Indices{Indices: st.Indices(), Clock: clock},
 		RateLimitPrefix: "chii:rate-limit:",
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		Clock:           clock,

@@ -30,6 +30,8 @@ type Deps struct {
 	Collect       *usecase.Collect
 	Authenticator *usecase.Authenticator
 	Users         *usecase.Users // /v0/me, /v0/users/{username} and its avatar
+	// Indices serves GET /v0/indices/{index_id} and its subjects (目录).
+	Indices *usecase.Indices
 	// Search serves /v0/search; nil answers bangumi's 200 "search is not enable".
 	Search *usecase.Search
 	// Revisions serves /v0/revisions (the edit history).
@@ -81,6 +83,7 @@ type server struct {
 	revisions   *usecase.Revisions
 	responses   *ResponseCache
 	users       *usecase.Users
+	indices     *usecase.Indices
 
 	limiter         ports.RateLimiter
 	rateLimitPrefix string
@@ -118,7 +121,7 @@ func New(d Deps) http.Handler {
 		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, revisions: d.Revisions, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
-		users: d.Users,
+		users: d.Users, indices: d.Indices,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -131,7 +134,7 @@ func New(d Deps) http.Handler {
 	}
 	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
 	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
-	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search", "revisions")
+	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search", "revisions", "indices")
 	routes := s.routes()
 	for i := range routes {
 		if routes[i].handler != nil {

@@ -298,6 +298,7 @@ var etagPaths = []string{
 	"/v0/revisions/subjects?subject_id=8", "/v0/revisions/subjects/3574", "/v0/revisions/characters?character_id=1",
 	"/v0/revisions/characters/1198747", "/v0/revisions/persons?person_id=1", "/v0/revisions/persons/8",
 	"/v0/revisions/episodes?episode_id=522", "/v0/revisions/episodes/122788",
+	"/v0/indices/90001", "/v0/indices/90001/subjects",
 	"/v0/users/treehole2", "/v0/me",
 }
 

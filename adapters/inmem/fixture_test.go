@@ -37,6 +37,8 @@ func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
 	for _, t := range f.RevisionTexts {
 		s.PutRevisionText(t.ID, t.Text)
 	}
+	s.PutIndex(f.Indices...)
+	s.PutIndexEntry(f.IndexEntries...)
 	return s
 }
 
@@ -53,5 +55,6 @@ func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 		SubjectCollections: s.SubjectCollections(),
 		MonoCollects:       s.MonoCollects(),
 		Revisions:          s.Revisions(),
+		Indices:            s.Indices(),
 	}
 }

@@ -18,3 +18,4 @@ func TestSubjectCollectionRepository(t *testing.T) {
 func TestMonoCollectReader(t *testing.T)  { contracttests.TestMonoCollectReader(t, repos) }
 func TestIDs(t *testing.T)                { contracttests.TestIDs(t, repos) }
 func TestRevisionRepository(t *testing.T) { contracttests.TestRevisionRepository(t, repos) }
+func TestIndexRepository(t *testing.T)    { contracttests.TestIndexRepository(t, repos) }

@@ -15,6 +15,7 @@ import (
 	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/index"
 	"github.com/bangumi/chii/domain/person"
 	"github.com/bangumi/chii/domain/subject"
 	"github.com/bangumi/chii/domain/timeline"
@@ -74,6 +75,10 @@ type data struct {
 	tagIDs             map[tagKey]int
 	revisions          []storedRevision  // chii_rev_history and chii_subject_revisions rows
 	revisionTexts      map[uint32][]byte // chii_rev_text, by rev_text_id
+
+	// chii_index (Creator and NSFW are filled on read) and chii_index_related
+	indices      map[uint32]index.Index
+	indexEntries []index.Entry
 }
 
 // NewStore returns an empty store.
@@ -111,6 +116,8 @@ func (d *data) clone() data {
 		tagIDs:             cloneMap(d.tagIDs),
 		revisions:          slices.Clone(d.revisions),
 		revisionTexts:      cloneMap(d.revisionTexts),
+		indices:            cloneMap(d.indices),
+		indexEntries:       slices.Clone(d.indexEntries),
 	}
 }
 

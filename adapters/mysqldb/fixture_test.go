@@ -250,6 +250,7 @@ func readRepos(q mysqldb.Querier) contracttests.Repos {
 		SubjectCollections: mysqldb.NewSubjectCollectionRepository(q),
 		MonoCollects:       mysqldb.NewMonoCollectRepository(q),
 		Revisions:          mysqldb.NewRevisionRepository(q),
+		Indices:            mysqldb.NewIndexRepository(q),
 	}
 }
 
@@ -259,6 +260,7 @@ func newReadRepos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 	_, db := testenv.MySQL(t)
 	loadFixture(t, db, f)
 	loadRevisionFixture(t, db, f)
+	loadIndexFixture(t, db, f)
 	return readRepos(db)
 }
 

@@ -27,3 +27,5 @@ func TestMonoCollectReader(t *testing.T) { contracttests.TestMonoCollectReader(t
 func TestIDs(t *testing.T) { contracttests.TestIDs(t, newReadRepos) }
 
 func TestRevisionRepository(t *testing.T) { contracttests.TestRevisionRepository(t, newReadRepos) }
+
+func TestIndexRepository(t *testing.T) { contracttests.TestIndexRepository(t, newReadRepos) }

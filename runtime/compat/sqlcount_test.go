@@ -86,6 +86,9 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		{"CharacterRevisions", "/v0/revisions/characters?character_id=1&limit=1", "/v0/revisions/characters?character_id=1", 2},
 		{"PersonRevisions", "/v0/revisions/persons?person_id=1&limit=1", "/v0/revisions/persons?person_id=1", 2},
 		{"EpisodeRevisions", "/v0/revisions/episodes?episode_id=522&limit=1", "/v0/revisions/episodes?episode_id=522", 2},
+		// the index ⟕ creator (its NSFW flag a subquery), the count, the page ⟕ subjects ⟕ fields
+		{"IndexSubjects", "/v0/indices/90001/subjects?limit=1", "/v0/indices/90001/subjects", 3},
+		{"IndexSubjectsByType", "/v0/indices/90001/subjects?type=2&limit=1", "/v0/indices/90001/subjects?type=2", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			measure := func(path string) (items int, c compat.Counts) {
@@ -137,6 +140,8 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		{"CharacterRevision", "/v0/revisions/characters/1198747", "/v0/revisions/characters/114512", 1},
 		{"PersonRevision", "/v0/revisions/persons/1142797", "/v0/revisions/persons/8", 1},
 		{"EpisodeRevision", "/v0/revisions/episodes/122788", "/v0/revisions/episodes/1196265", 1},
+		// the index ⟕ creator, its NSFW flag a subquery
+		{"Index", "/v0/indices/90001", "/v0/indices/90005", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var counts [2]compat.Counts

@@ -29,6 +29,7 @@ const UserID = 1
 // to see NSFW subjects) and the token's expiry.
 func Seed(store *inmem.Store, now time.Time) {
 	seedRevisions(store, now)
+	seedIndices(store, now)
 	store.PutSubject(
 		subject.Subject{
 			ID: 1, Type: subject.TypeAnime, Name: "星の海の記録", NameCN: "星海记录",

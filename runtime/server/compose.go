@@ -36,6 +36,7 @@ type Adapters struct {
 	Tokens             ports.TokenRepository
 	SubjectCollections ports.SubjectCollectionRepository
 	MonoCollects       ports.MonoCollectReader
+	Indices            ports.IndexRepository
 	Revisions          ports.RevisionRepository
 	UnitOfWork         ports.UnitOfWork
 
@@ -62,6 +63,7 @@ func MySQLAdapters(db *sql.DB) Adapters {
 		Tokens:             mysqldb.NewTokenRepository(db),
 		SubjectCollections: mysqldb.NewSubjectCollectionRepository(db),
 		MonoCollects:       mysqldb.NewMonoCollectRepository(db),
+		Indices:            mysqldb.NewIndexRepository(db),
 		Revisions:          mysqldb.NewRevisionRepository(db),
 		UnitOfWork:         mysqldb.NewUnitOfWork(db),
 	}
@@ -78,6 +80,7 @@ func MemoryAdapters(s *inmem.Store) Adapters {
 		Tokens:             s.Tokens(),
 		SubjectCollections: s.SubjectCollections(),
 		MonoCollects:       s.MonoCollects(),
+		Indices:            s.Indices(),
 		Revisions:          s.Revisions(),
 		UnitOfWork:         s.UnitOfWork(),
 	}
@@ -142,6 +145,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Responses:       a.Responses,
 		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
 		Users:           &usecase.Users{Users: a.Users},
+		Indices:         &usecase.Indices{Indices: a.Indices},
 		RateLimiter:     a.RateLimiter,
 		RateLimitPrefix: o.RateLimitPrefix,
 		TrustedProxies:  o.TrustedProxies,
