@@ -79,6 +79,7 @@ type FixtureMetaTags struct {
 
 // Repos bundles the read ports of one store.
 type Repos struct {
+	Browser            ports.SubjectBrowser
 	Subjects           ports.SubjectRepository
 	Characters         ports.CharacterRepository
 	Persons            ports.PersonRepository

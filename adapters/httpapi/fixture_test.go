@@ -33,6 +33,7 @@ func ptr[T any](v T) *T { return &v }
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 func seed(st *inmem.Store) {
+	seedBrowse(st)
 	reg2017 := day(2017, 12, 3)
 	st.PutUser(
 		// The profiles of bangumi's dev dataset (GET /v0/me, /v0/users/{username} answer them in full).

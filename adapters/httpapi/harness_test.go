@@ -77,6 +77,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 			Subjects: st.Subjects(), Characters: st.Characters(), Persons: st.Persons(), Links: st.Links(), Clock: clock,
 		},
 		Persons: &usecase.Persons{Subjects: st.Subjects(), Characters: st.Characters(), Persons: st.Persons(), Links: st.Links()},
+		Browse:  &usecase.Browse{Browser: st.Browser(), Clock: clock},
 		Collections: &usecase.Collections{
 			Users: st.Users(), Subjects: st.Subjects(), Characters: st.Characters(), Persons: st.Persons(),
 			Collections: st.SubjectCollections(), Monos: st.MonoCollects(), Clock: clock,

@@ -36,6 +36,8 @@ type Deps struct {
 	Search *usecase.Search
 	// Revisions serves /v0/revisions (the edit history).
 	Revisions *usecase.Revisions
+	// Browse serves GET /v0/subjects (browsing subjects by type and filters).
+	Browse *usecase.Browse
 
 	// Responses keeps rendered answers of the cacheable routes; nil renders every request
 	// (answers still carry ETags and honour If-None-Match).
@@ -81,6 +83,7 @@ type server struct {
 	authn       *usecase.Authenticator
 	search      *usecase.Search
 	revisions   *usecase.Revisions
+	browse      *usecase.Browse
 	responses   *ResponseCache
 	users       *usecase.Users
 	indices     *usecase.Indices
@@ -117,6 +120,7 @@ func (s *server) handle(h handlerFunc) http.HandlerFunc {
 // if the document cannot be built (a programming error caught by the package's tests).
 func New(d Deps) http.Handler {
 	s := &server{
+		browse:   d.Browse,
 		subjects: d.Subjects, characters: d.Characters, persons: d.Persons,
 		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, revisions: d.Revisions, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,

@@ -328,7 +328,7 @@ func TestCatchAll(t *testing.T) {
 		{http.MethodGet, "/v0/unknown"},
 		{http.MethodGet, "/v0/subjects/1/"},
 		{http.MethodGet, "/v0/subjects/1/unknown"},
-		{http.MethodGet, "/v0/subjects"},
+		{http.MethodPost, "/v0/subjects"},
 		{http.MethodGet, "/v0/characters/1/collect"},
 		{http.MethodPut, "/v0/subjects/1"},
 		{http.MethodDelete, "/v0/subjects/1"},

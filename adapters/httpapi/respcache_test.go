@@ -289,6 +289,7 @@ func TestResponseCache_CoalescesConcurrentMisses(t *testing.T) {
 // etagPaths answer 200 on the fixture, one per GET route that answers 200 (the image routes
 // redirect and carry no ETag).
 var etagPaths = []string{
+	"/v0/subjects?type=2",
 	"/v0/subjects/8", "/v0/subjects/12/persons", "/v0/subjects/8/characters", "/v0/subjects/8/subjects",
 	"/v0/characters/1", "/v0/characters/1/subjects", "/v0/characters/46/persons",
 	"/v0/persons/5076", "/v0/persons/3/subjects", "/v0/persons/3/characters",

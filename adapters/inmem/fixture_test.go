@@ -46,6 +46,7 @@ func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
 func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 	s := load(t, f)
 	return contracttests.Repos{
+		Browser:            s.Browser(),
 		Subjects:           s.Subjects(),
 		Characters:         s.Characters(),
 		Persons:            s.Persons(),

@@ -6,6 +6,7 @@ import (
 	"github.com/bangumi/chii/contracttests"
 )
 
+func TestSubjectBrowser(t *testing.T)      { contracttests.TestSubjectBrowser(t, repos) }
 func TestSubjectRepository(t *testing.T)   { contracttests.TestSubjectRepository(t, repos) }
 func TestCharacterRepository(t *testing.T) { contracttests.TestCharacterRepository(t, repos) }
 func TestPersonRepository(t *testing.T)    { contracttests.TestPersonRepository(t, repos) }

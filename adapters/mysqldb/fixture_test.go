@@ -241,6 +241,7 @@ func encodeTags(tb testing.TB, tags []subject.Tag) string {
 // readRepos returns the read repositories over q.
 func readRepos(q mysqldb.Querier) contracttests.Repos {
 	return contracttests.Repos{
+		Browser:            mysqldb.NewSubjectBrowser(q),
 		Subjects:           mysqldb.NewSubjectRepository(q),
 		Characters:         mysqldb.NewCharacterRepository(q),
 		Persons:            mysqldb.NewPersonRepository(q),

@@ -8,6 +8,8 @@ import (
 
 func TestSubjectRepository(t *testing.T) { contracttests.TestSubjectRepository(t, newReadRepos) }
 
+func TestSubjectBrowser(t *testing.T) { contracttests.TestSubjectBrowser(t, newReadRepos) }
+
 func TestCharacterRepository(t *testing.T) { contracttests.TestCharacterRepository(t, newReadRepos) }
 
 func TestPersonRepository(t *testing.T) { contracttests.TestPersonRepository(t, newReadRepos) }

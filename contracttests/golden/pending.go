@@ -8,7 +8,6 @@ package golden
 // binding.
 var Pending = map[string]int{
 	// issue 11: the remaining reads
-	"GET /v0/subjects":                                    11,
 	"GET /v0/episodes":                                    11,
 	"GET /v0/episodes/{episode_id}":                       11,
 	"GET /v0/users/-/collections/{subject_id}/episodes":   11,

@@ -27,6 +27,7 @@ func BenchmarkAPI(b *testing.B) {
 			"/v0/users/382951/collections?limit=30",
 			"/v0/revisions/characters?character_id=1",
 			"/v0/indices/90001/subjects",
+			"/v0/subjects?type=2&sort=rank",
 			"/v0/users/382951",
 		} {
 			b.Run(name+path, func(b *testing.B) {

@@ -89,6 +89,9 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		// the index ⟕ creator (its NSFW flag a subquery), the count, the page ⟕ subjects ⟕ fields
 		{"IndexSubjects", "/v0/indices/90001/subjects?limit=1", "/v0/indices/90001/subjects", 3},
 		{"IndexSubjectsByType", "/v0/indices/90001/subjects?type=2&limit=1", "/v0/indices/90001/subjects?type=2", 3},
+		// the count, the page, the page's meta tags
+		{"BrowseSubjects", "/v0/subjects?type=2&limit=1", "/v0/subjects?type=2", 3},
+		{"BrowseSubjectsByDate", "/v0/subjects?type=6&sort=date&limit=1", "/v0/subjects?type=6&sort=date&limit=50", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			measure := func(path string) (items int, c compat.Counts) {

@@ -38,6 +38,7 @@ type Adapters struct {
 	MonoCollects       ports.MonoCollectReader
 	Indices            ports.IndexRepository
 	Revisions          ports.RevisionRepository
+	Browser            ports.SubjectBrowser
 	UnitOfWork         ports.UnitOfWork
 
 	Cache       ports.Cache
@@ -65,6 +66,7 @@ func MySQLAdapters(db *sql.DB) Adapters {
 		MonoCollects:       mysqldb.NewMonoCollectRepository(db),
 		Indices:            mysqldb.NewIndexRepository(db),
 		Revisions:          mysqldb.NewRevisionRepository(db),
+		Browser:            mysqldb.NewSubjectBrowser(db),
 		UnitOfWork:         mysqldb.NewUnitOfWork(db),
 	}
 }
@@ -82,6 +84,7 @@ func MemoryAdapters(s *inmem.Store) Adapters {
 		MonoCollects:       s.MonoCollects(),
 		Indices:            s.Indices(),
 		Revisions:          s.Revisions(),
+		Browser:            s.Browser(),
 		UnitOfWork:         s.UnitOfWork(),
 	}
 }
@@ -135,6 +138,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Characters: &usecase.Characters{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
 		Persons:    &usecase.Persons{Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons, Links: a.Links},
 		Revisions:  &usecase.Revisions{Revisions: a.Revisions},
+		Browse:     &usecase.Browse{Browser: a.Browser},
 		Collections: &usecase.Collections{
 			Users: a.Users, Subjects: a.Subjects, Characters: a.Characters, Persons: a.Persons,
 			Collections: a.SubjectCollections, Monos: a.MonoCollects,
