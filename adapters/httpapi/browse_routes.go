@@ -2,7 +2,8 @@ package httpapi
 
 import "net/http"
 
-// browseRoutes lists GET /v0/subjects (browse) and the pages outside /v0 (/, the docs page).
+// browseRoutes lists GET /v0/subjects (browse); the pages outside /v0 (/, the docs page) are
+// mounted by mountPages (pages.go), outside the OpenAPI document.
 //
 // The browse answer is not kept by the ResponseCache: a page depends on every subject it lists
 // and on every subject that enters or leaves its result set (a new subject, a changed date,

@@ -156,6 +156,7 @@ func New(d Deps) http.Handler {
 	root.NotFound(notFound)
 	root.MethodNotAllowed(notFound)
 	root.Get("/openapi.json", s.serveOpenAPI)
+	mountPages(root)
 
 	v0 := chi.NewRouter()
 	v0.Use(s.authenticate, s.rateLimit)

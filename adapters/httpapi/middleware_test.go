@@ -335,7 +335,8 @@ func TestCatchAll(t *testing.T) {
 		{http.MethodPost, "/v0/subjects/1"},
 		{http.MethodPatch, "/v0/characters/1"},
 		{http.MethodPut, "/v0/persons/1/collect"},
-		{http.MethodGet, "/"},
+		{http.MethodPost, "/"},
+		{http.MethodGet, "/index.html"},
 		{http.MethodGet, "/v1/subjects/1"},
 		{http.MethodPost, "/openapi.json"},
 	}
