@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,11 @@ import (
 
 	"github.com/swaggest/jsonschema-go"
 
+	"github.com/bangumi/chii/domain/character"
+	"github.com/bangumi/chii/domain/person"
 	"github.com/bangumi/chii/domain/search"
 	"github.com/bangumi/chii/domain/subject"
+	"github.com/bangumi/chii/domain/usecase"
 )
 
 // The /v0/search endpoints (http-v0.md §6, search spec §1–§4). Bodies are decoded leniently,
@@ -157,8 +161,11 @@ func searchDisabled(w http.ResponseWriter) {
 	_, _ = w.Write([]byte(msgSearchDisabled))
 }
 
-// searchSubjects: POST /v0/search/subjects.
-func (s *server) searchSubjects(w http.ResponseWriter, r *http.Request) error {
+// serveSearch answers a search route: bangumi's text without search, the soft page, the
+// lenient body, then find's page with each item mapped by item.
+func serveSearch[B, E, O any](s *server, w http.ResponseWriter, r *http.Request,
+	find func(ctx context.Context, body B, limit, offset int) (usecase.SearchPage[E], error), item func(E) O,
+) error {
 	if s.search == nil {
 		searchDisabled(w)
 		return nil
@@ -167,16 +174,37 @@ func (s *server) searchSubjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body SearchSubjectsBody
+	var body B
 	if err := decodeSearchBody(r, &body); err != nil {
 		return err
 	}
-	res, err := s.search.FindSubjects(r.Context(), viewer(r), body.request(), page.Limit, page.Offset)
+	res, err := find(r.Context(), body, page.Limit, page.Offset)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pagedOf(res.Items, res.Total, res.Limit, res.Offset, searchSubject))
+	writeJSON(w, http.StatusOK, pagedOf(res.Items, res.Total, res.Limit, res.Offset, item))
 	return nil
+}
+
+// searchSubjects: POST /v0/search/subjects.
+func (s *server) searchSubjects(w http.ResponseWriter, r *http.Request) error {
+	return serveSearch(s, w, r, func(ctx context.Context, b SearchSubjectsBody, limit, offset int) (usecase.SearchPage[subject.Subject], error) {
+		return s.search.FindSubjects(ctx, viewer(r), b.request(), limit, offset)
+	}, searchSubject)
+}
+
+// searchCharacters: POST /v0/search/characters.
+func (s *server) searchCharacters(w http.ResponseWriter, r *http.Request) error {
+	return serveSearch(s, w, r, func(ctx context.Context, b SearchCharactersBody, limit, offset int) (usecase.SearchPage[character.Character], error) {
+		return s.search.FindCharacters(ctx, viewer(r), search.CharacterRequest{Keyword: b.Keyword, NSFW: b.Filter.NSFW}, limit, offset)
+	}, characterDetail)
+}
+
+// searchPersons: POST /v0/search/persons.
+func (s *server) searchPersons(w http.ResponseWriter, r *http.Request) error {
+	return serveSearch(s, w, r, func(ctx context.Context, b SearchPersonsBody, limit, offset int) (usecase.SearchPage[person.Person], error) {
+		return s.search.FindPersons(ctx, search.PersonRequest{Keyword: b.Keyword, Career: b.Filter.Career}, limit, offset)
+	}, personDetail)
 }
 
 // searchSubject is the item of a subject search: the detail's SubjectV0 without its two extra
@@ -196,52 +224,6 @@ func metaTagsOf(field string) []string {
 		}
 	}
 	return out
-}
-
-// searchCharacters: POST /v0/search/characters.
-func (s *server) searchCharacters(w http.ResponseWriter, r *http.Request) error {
-	if s.search == nil {
-		searchDisabled(w)
-		return nil
-	}
-	page, err := softPageOf(r)
-	if err != nil {
-		return err
-	}
-	var body SearchCharactersBody
-	if err := decodeSearchBody(r, &body); err != nil {
-		return err
-	}
-	req := search.CharacterRequest{Keyword: body.Keyword, NSFW: body.Filter.NSFW}
-	res, err := s.search.FindCharacters(r.Context(), viewer(r), req, page.Limit, page.Offset)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pagedOf(res.Items, res.Total, res.Limit, res.Offset, characterDetail))
-	return nil
-}
-
-// searchPersons: POST /v0/search/persons.
-func (s *server) searchPersons(w http.ResponseWriter, r *http.Request) error {
-	if s.search == nil {
-		searchDisabled(w)
-		return nil
-	}
-	page, err := softPageOf(r)
-	if err != nil {
-		return err
-	}
-	var body SearchPersonsBody
-	if err := decodeSearchBody(r, &body); err != nil {
-		return err
-	}
-	req := search.PersonRequest{Keyword: body.Keyword, Career: body.Filter.Career}
-	res, err := s.search.FindPersons(r.Context(), req, page.Limit, page.Offset)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pagedOf(res.Items, res.Total, res.Limit, res.Offset, personDetail))
-	return nil
 }
 
 func pagedOf[T, U any](items []T, total int64, limit, offset int, conv func(T) U) Paged[U] {

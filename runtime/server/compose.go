@@ -119,11 +119,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		notify = append(notify, a.Changes)
 	}
 	var changes ports.ChangeNotifier
-	switch len(notify) {
-	case 0:
-	case 1:
-		changes = notify[0]
-	default:
+	if len(notify) > 0 {
 		changes = notify
 	}
 	var searchUC *usecase.Search
