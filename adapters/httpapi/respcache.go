@@ -173,12 +173,7 @@ var _ ports.ChangeNotifier = (*ResponseCache)(nil)
 // through the shared tier, on every instance. It never fails the caller's write: a shared-tier
 // failure is logged and counted (other instances then rely on their LocalTTL).
 func (c *ResponseCache) Changed(ctx context.Context, changes ...ports.Change) {
-	tags := make([]string, 0, len(changes))
-	for _, ch := range changes {
-		if t := changeTag(ch); t != "" {
-			tags = append(tags, t)
-		}
-	}
+	tags := ports.Tags(changes...)
 	if len(tags) == 0 {
 		return
 	}
@@ -196,24 +191,8 @@ func (c *ResponseCache) Changed(ctx context.Context, changes ...ports.Change) {
 	}
 }
 
-// changeTag is the tag of the answers rendered from the changed object.
-func changeTag(ch ports.Change) string {
-	var p byte
-	switch ch.Entity {
-	case ports.EntitySubject:
-		p = 's'
-	case ports.EntityCharacter:
-		p = 'c'
-	case ports.EntityPerson:
-		p = 'p'
-	case ports.EntityUser:
-		p = 'u'
-	default:
-		return ""
-	}
-	return tag(p, ch.ID)
-}
-
+// tag names the objects an answer shows, as ports.Change.Tag names the changed ones: 's'
+// subject, 'c' character, 'p' person, 'u' user.
 func tag(prefix byte, id uint32) string {
 	b := make([]byte, 0, 11)
 	b = append(b, prefix)
