@@ -71,6 +71,8 @@ type Config struct {
 	Meilisearch Meilisearch
 	// Search configures the embedded search index, used when Meilisearch is not configured.
 	Search Search
+	// S3 is the object store of resized images; its EntryPoint is empty when none is configured.
+	S3 S3
 	Log    Log
 
 	// ShutdownGrace bounds how long in-flight work may take after SIGINT/SIGTERM (after the
@@ -146,6 +148,16 @@ type Search struct {
 	GroupID string
 }
 
+// S3 holds the S3-compatible object store of resized images (bangumi's img-resize bucket),
+// whose avatars the canal worker purges when a member changes theirs. An empty EntryPoint
+// means none is configured.
+type S3 struct {
+	EntryPoint        string // an http(s) URL or host:port (HTTPS)
+	AccessKey         string
+	SecretKey         string
+	ImageResizeBucket string
+}
+
 // Log holds the logging settings.
 type Log struct {
 	Format string // "json" or "text"
@@ -191,6 +203,7 @@ const (
 	DefaultCanalGroupID          = "go-canal"
 	DefaultMeilisearchTimeout    = 2 * time.Second
 	DefaultTimelineGroupID       = "go-timeline"
+	DefaultS3ImageResizeBucket   = "img-resize"
 )
 
 // Margins of the server's timeouts over its request timeout.
@@ -312,6 +325,7 @@ func Load(getenv func(string) string, p Process) (Config, error) {
 	c.Kafka = l.kafka(p)
 	c.Meilisearch = l.meilisearch()
 	c.Search = l.search(p, c.Kafka)
+	c.S3 = l.s3()
 	if p == SearchReindex {
 		if c.MySQL.DSN == "" {
 			l.fail("CHII_MYSQL_DSN", "missing: the reindex reads MySQL and needs a DSN (or MYSQL_HOST)")
@@ -631,6 +645,44 @@ func (l *loader) meilisearch() Meilisearch {
 	}
 	m.URL = v
 	return m
+}
+
+// s3 reads the object store of resized images. An entry point needs both keys; keys without
+// an entry point configure nothing (the zero S3).
+func (l *loader) s3() S3 {
+	s := S3{
+		AccessKey:         l.str("", "CHII_S3_ACCESS_KEY", "S3_ACCESS_KEY"),
+		SecretKey:         l.str("", "CHII_S3_SECRET_KEY", "S3_SECRET_KEY"),
+		ImageResizeBucket: l.str(DefaultS3ImageResizeBucket, "CHII_S3_IMAGE_RESIZE_BUCKET", "S3_IMAGE_RESIZE_BUCKET"),
+	}
+	v, from := l.lookup("CHII_S3_ENTRY_POINT", "S3_ENTRY_POINT")
+	if v == "" {
+		return S3{}
+	}
+	if strings.Contains(v, "://") {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+			l.fail(from, "%q is not an http(s) URL of a server (no path) or host:port", redactURL(v))
+			return S3{}
+		}
+	} else if err := checkHostPort(v); err != nil {
+		l.fail(from, "%q is not an http(s) URL or host:port with a numeric port: %v", v, err)
+		return S3{}
+	}
+	ok := true
+	if s.AccessKey == "" {
+		l.fail("CHII_S3_ACCESS_KEY", "missing: %s is set, and the object store needs an access key (or S3_ACCESS_KEY)", from)
+		ok = false
+	}
+	if s.SecretKey == "" {
+		l.fail("CHII_S3_SECRET_KEY", "missing: %s is set, and the object store needs a secret key (or S3_SECRET_KEY)", from)
+		ok = false
+	}
+	if !ok {
+		return S3{}
+	}
+	s.EntryPoint = v
+	return s
 }
 
 func (l *loader) search(p Process, k Kafka) Search {

@@ -105,6 +105,10 @@ func TestLoad_Valid(t *testing.T) {
 				"CHII_HTTP_MAX_BODY_BYTES":      "1000",
 				"CHII_REQUEST_TIMEOUT":          "2s",
 				"CHII_SHUTDOWN_DRAIN":           "4s",
+				"CHII_S3_ENTRY_POINT":           "http://minio:9000",
+				"CHII_S3_ACCESS_KEY":            "ak",
+				"CHII_S3_SECRET_KEY":            "sk",
+				"CHII_S3_IMAGE_RESIZE_BUCKET":   "resized",
 			},
 			modify: func(c *config.Config) {
 				c.HTTPAddr = "0.0.0.0:8080"
@@ -123,7 +127,27 @@ func TestLoad_Valid(t *testing.T) {
 				c.RateLimit = config.RateLimit{Window: 5 * time.Minute, Count: 10, LongTime: 2 * time.Hour}
 				c.TimelineTopic = "tl"
 				c.ResponseCache = config.ResponseCache{MaxBytes: 2 << 20, LocalTTL: time.Minute, SharedTTL: 2 * time.Hour}
+				c.S3 = config.S3{EntryPoint: "http://minio:9000", AccessKey: "ak", SecretKey: "sk", ImageResizeBucket: "resized"}
 			},
+		},
+		{
+			name: "LegacyS3Names",
+			proc: config.CanalWorker,
+			env: map[string]string{
+				"CHII_KAFKA_BROKERS": "k:9092", "CHII_KAFKA_TOPICS": "t",
+				"S3_ENTRY_POINT": "minio:9000", "S3_ACCESS_KEY": "ak", "S3_SECRET_KEY": "sk",
+				"CHII_S3_SECRET_KEY": "chii-sk",
+			},
+			modify: func(c *config.Config) {
+				c.Kafka = config.Kafka{Brokers: []string{"k:9092"}, Topics: []string{"t"}, GroupID: "go-canal"}
+				c.S3 = config.S3{EntryPoint: "minio:9000", AccessKey: "ak", SecretKey: "chii-sk", ImageResizeBucket: "img-resize"}
+			},
+		},
+		{
+			name:   "S3KeysWithoutEntryPointConfigureNothing",
+			proc:   config.Server,
+			env:    map[string]string{"S3_ACCESS_KEY": "ak", "S3_SECRET_KEY": "sk", "S3_IMAGE_RESIZE_BUCKET": "b"},
+			modify: func(*config.Config) {},
 		},
 		{
 			name: "LegacyNames",
@@ -317,6 +341,10 @@ func TestLoad_Invalid(t *testing.T) {
 		want []string
 	}{
 		{name: "HTTPAddrNonsense", env: map[string]string{"CHII_HTTP_ADDR": "nonsense"}, want: []string{"CHII_HTTP_ADDR"}},
+		{name: "S3WithoutKeys", env: map[string]string{"CHII_S3_ENTRY_POINT": "http://minio:9000"}, want: []string{"CHII_S3_ACCESS_KEY", "CHII_S3_SECRET_KEY"}},
+		{name: "S3WithoutSecret", env: map[string]string{"S3_ENTRY_POINT": "http://minio:9000", "S3_ACCESS_KEY": "ak"}, want: []string{"CHII_S3_SECRET_KEY"}},
+		{name: "S3EntryPointWithPath", env: map[string]string{"CHII_S3_ENTRY_POINT": "http://minio:9000/img", "CHII_S3_ACCESS_KEY": "a", "CHII_S3_SECRET_KEY": "s"}, want: []string{"CHII_S3_ENTRY_POINT"}},
+		{name: "S3EntryPointNotHostPort", env: map[string]string{"S3_ENTRY_POINT": "minio", "CHII_S3_ACCESS_KEY": "a", "CHII_S3_SECRET_KEY": "s"}, want: []string{"S3_ENTRY_POINT"}},
 		{name: "HTTPAddrPortNotNumeric", env: map[string]string{"CHII_HTTP_ADDR": "localhost:http"}, want: []string{"CHII_HTTP_ADDR"}},
 		{name: "LegacyHTTPPort", env: map[string]string{"HTTP_PORT": "x"}, want: []string{"HTTP_HOST/HTTP_PORT"}},
 		{name: "DSN", env: map[string]string{"CHII_MYSQL_DSN": "not a dsn"}, want: []string{"CHII_MYSQL_DSN"}},
@@ -454,6 +482,9 @@ func TestConfig_LogValueRedactsSecrets(t *testing.T) {
 		"CHII_MEILISEARCH_KEY": "s3cr3t-key",
 		"CHII_TRUSTED_PROXIES": "10.0.0.0/8",
 		"CHII_METRICS_ADDR":    "127.0.0.1:9090",
+		"CHII_S3_ENTRY_POINT":  "http://minio:9000",
+		"CHII_S3_ACCESS_KEY":   "ak",
+		"CHII_S3_SECRET_KEY":   "s3cr3t-s3",
 	}), config.Server)
 	if err != nil {
 		t.Fatal(err)
@@ -464,7 +495,7 @@ func TestConfig_LogValueRedactsSecrets(t *testing.T) {
 	if strings.Contains(out, "s3cr3t") {
 		t.Errorf("log line leaks a secret: %s", out)
 	}
-	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"35s"`, `"request_timeout":"30s"`, `"trusted_proxies":["10.0.0.0/8"]`, `"metrics_addr":"127.0.0.1:9090"`} {
+	for _, want := range []string{"chii:xxxxx@tcp(db:3306)/bangumi", "redis://:xxxxx@cache:6379/0", `"key":"xxxxx"`, `"shutdown_grace":"35s"`, `"request_timeout":"30s"`, `"trusted_proxies":["10.0.0.0/8"]`, `"metrics_addr":"127.0.0.1:9090"`, `"secret_key":"xxxxx"`, `"entry_point":"http://minio:9000"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log line lacks %s: %s", want, out)
 		}

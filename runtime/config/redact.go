@@ -93,6 +93,12 @@ func (c Config) LogValue() slog.Value {
 			slog.Any("topics", nonNil(c.Search.Topics)),
 			slog.String("group_id", c.Search.GroupID),
 		),
+		slog.Group("s3",
+			slog.String("entry_point", redactURL(c.S3.EntryPoint)),
+			slog.String("access_key", c.S3.AccessKey),
+			slog.String("secret_key", redactSecret(c.S3.SecretKey)),
+			slog.String("image_resize_bucket", c.S3.ImageResizeBucket),
+		),
 		slog.Group("log",
 			slog.String("format", c.Log.Format),
 			slog.String("level", c.Log.Level.String()),
@@ -121,4 +127,12 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// redactSecret hides a secret that is set.
+func redactSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redacted
 }
