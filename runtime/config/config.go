@@ -72,8 +72,8 @@ type Config struct {
 	// Search configures the embedded search index, used when Meilisearch is not configured.
 	Search Search
 	// S3 is the object store of resized images; its EntryPoint is empty when none is configured.
-	S3 S3
-	Log    Log
+	S3  S3
+	Log Log
 
 	// ShutdownGrace bounds how long in-flight work may take after SIGINT/SIGTERM (after the
 	// drain). The server's grace is never shorter than its request timeout.
