@@ -6,6 +6,7 @@ import (
 	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/episode"
 	"github.com/bangumi/chii/domain/index"
 	"github.com/bangumi/chii/domain/person"
 	"github.com/bangumi/chii/domain/revision"
@@ -29,6 +30,9 @@ type Fixture struct {
 	MonoCollects       []collect.MonoCollect
 	// Episodes are per subject: Count non-banned and Banned banned episodes.
 	Episodes []FixtureEpisodes
+	// EpisodeRows are chii_episodes rows, EpisodeProgress chii_ep_status rows.
+	EpisodeRows     []episode.Episode
+	EpisodeProgress []FixtureProgress
 	// MetaTags are the wiki meta tags of subjects. A tag is a (subject type, name) pair; tags get
 	// ids in order of first appearance here, and repositories list a subject's tags by tag id.
 	MetaTags []FixtureMetaTags
@@ -70,6 +74,13 @@ type FixtureEpisodes struct {
 	Count, Banned int
 }
 
+// FixtureProgress is a chii_ep_status row: a user's marks on a subject's episodes, as stored
+// (JSON or PHP serialize() data).
+type FixtureProgress struct {
+	UserID, SubjectID uint32
+	Stored            string
+}
+
 // FixtureMetaTags gives a subject its meta tags.
 type FixtureMetaTags struct {
 	SubjectID   uint32
@@ -90,6 +101,7 @@ type Repos struct {
 	MonoCollects       ports.MonoCollectReader
 	Revisions          ports.RevisionRepository
 	Indices            ports.IndexRepository
+	Episodes           ports.EpisodeRepository
 }
 
 // NewRepos returns the read ports of a fresh store loaded with f.

@@ -27,6 +27,10 @@ func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
 	for _, e := range f.Episodes {
 		s.PutEpisodes(e.SubjectID, e.Count, e.Banned)
 	}
+	s.PutEpisode(f.EpisodeRows...)
+	for _, p := range f.EpisodeProgress {
+		s.PutEpisodeProgress(p.UserID, p.SubjectID, []byte(p.Stored))
+	}
 	for _, m := range f.MetaTags {
 		s.PutMetaTags(m.SubjectID, m.SubjectType, m.Tags...)
 	}
@@ -57,5 +61,6 @@ func repos(t *testing.T, f contracttests.Fixture) contracttests.Repos {
 		MonoCollects:       s.MonoCollects(),
 		Revisions:          s.Revisions(),
 		Indices:            s.Indices(),
+		Episodes:           s.Episodes(),
 	}
 }

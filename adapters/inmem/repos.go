@@ -71,9 +71,9 @@ func (r SubjectRepository) GetByIDs(_ context.Context, ids []uint32) (map[uint32
 }
 
 func (r SubjectRepository) CountEpisodes(_ context.Context, id uint32) (int64, error) {
-	var n int
-	r.s.read(func(d *data) { n = d.episodes[id].count })
-	return int64(n), nil
+	var n int64
+	r.s.read(func(d *data) { n = d.countEpisodes(ports.EpisodeFilter{SubjectID: id}) })
+	return n, nil
 }
 
 func (r SubjectRepository) MetaTags(_ context.Context, id uint32, subjectType uint8) (out []string, _ error) {
@@ -95,7 +95,9 @@ func (d *data) metaTagsOf(id uint32, subjectType uint8) []string {
 }
 
 func (r SubjectRepository) EpisodesAndMetaTags(_ context.Context, id uint32, subjectType uint8) (n int64, tags []string, _ error) {
-	r.s.read(func(d *data) { n, tags = int64(d.episodes[id].count), d.metaTagsOf(id, subjectType) })
+	r.s.read(func(d *data) {
+		n, tags = d.countEpisodes(ports.EpisodeFilter{SubjectID: id}), d.metaTagsOf(id, subjectType)
+	})
 	return n, tags, nil
 }
 

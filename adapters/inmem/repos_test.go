@@ -20,3 +20,4 @@ func TestMonoCollectReader(t *testing.T)  { contracttests.TestMonoCollectReader(
 func TestIDs(t *testing.T)                { contracttests.TestIDs(t, repos) }
 func TestRevisionRepository(t *testing.T) { contracttests.TestRevisionRepository(t, repos) }
 func TestIndexRepository(t *testing.T)    { contracttests.TestIndexRepository(t, repos) }
+func TestEpisodeRepository(t *testing.T)  { contracttests.TestEpisodeRepository(t, repos) }

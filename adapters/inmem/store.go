@@ -15,6 +15,7 @@ import (
 	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/character"
 	"github.com/bangumi/chii/domain/collect"
+	"github.com/bangumi/chii/domain/episode"
 	"github.com/bangumi/chii/domain/index"
 	"github.com/bangumi/chii/domain/person"
 	"github.com/bangumi/chii/domain/subject"
@@ -52,8 +53,6 @@ type tagKey struct {
 	name        string
 }
 
-type episodes struct{ count, banned int }
-
 // data is everything a Store holds; clone copies it so a transaction can work on its own copy.
 type data struct {
 	subjects           map[uint32]subject.Subject
@@ -70,7 +69,9 @@ type data struct {
 	lastMonoCollectID  uint32
 	timelineRows       []timeline.Row // chii_timeline, by ID ascending
 	lastTimelineID     uint32
-	episodes           map[uint32]episodes
+	episodes           map[uint32]episode.Episode // chii_episodes, by ep_id
+	lastEpisodeID      uint32
+	progress           map[progressKey][]byte // chii_ep_status.ep_stt_status as stored
 	metaTags           map[uint32]metaTags
 	tagIDs             map[tagKey]int
 	revisions          []storedRevision  // chii_rev_history and chii_subject_revisions rows
@@ -88,7 +89,8 @@ func NewStore() *Store {
 		characters: map[uint32]character.Character{},
 		persons:    map[uint32]person.Person{},
 		users:      map[uint32]user.User{},
-		episodes:   map[uint32]episodes{},
+		episodes:   map[uint32]episode.Episode{},
+		progress:   map[progressKey][]byte{},
 		metaTags:   map[uint32]metaTags{},
 		tagIDs:     map[tagKey]int{},
 	}}
@@ -112,6 +114,8 @@ func (d *data) clone() data {
 		timelineRows:       slices.Clone(d.timelineRows),
 		lastTimelineID:     d.lastTimelineID,
 		episodes:           cloneMap(d.episodes),
+		lastEpisodeID:      d.lastEpisodeID,
+		progress:           cloneMap(d.progress),
 		metaTags:           cloneMap(d.metaTags),
 		tagIDs:             cloneMap(d.tagIDs),
 		revisions:          slices.Clone(d.revisions),
@@ -225,9 +229,40 @@ func (d *data) addMonoCollect(c collect.MonoCollect) {
 	d.monoCollects = append(d.monoCollects, c)
 }
 
-// PutEpisodes sets how many non-banned and banned episodes a subject has.
+// PutEpisodes gives a subject count more main episodes, sorted from 1 on, and banned more
+// banned ones after them, with the next free ids.
 func (s *Store) PutEpisodes(subjectID uint32, count, banned int) {
-	s.write(func(d *data) { d.episodes[subjectID] = episodes{count: count, banned: banned} })
+	s.write(func(d *data) {
+		for i := range count + banned {
+			d.addEpisode(episode.Episode{SubjectID: subjectID, Sort: float32(i + 1), Banned: i >= count})
+		}
+	})
+}
+
+// PutEpisode adds or replaces chii_episodes rows; a zero ID gets the next free one.
+func (s *Store) PutEpisode(eps ...episode.Episode) {
+	s.write(func(d *data) {
+		for _, e := range eps {
+			d.addEpisode(e)
+		}
+	})
+}
+
+func (d *data) addEpisode(e episode.Episode) {
+	if e.ID == 0 {
+		e.ID = d.lastEpisodeID + 1
+	}
+	d.lastEpisodeID = max(d.lastEpisodeID, e.ID)
+	d.episodes[e.ID] = e
+}
+
+// progressKey is the unique key of chii_ep_status: (ep_stt_uid, ep_stt_sid).
+type progressKey struct{ userID, subjectID uint32 }
+
+// PutEpisodeProgress sets the ep_stt_status value of a user's progress row for a subject, as
+// stored (JSON or PHP serialize() data).
+func (s *Store) PutEpisodeProgress(userID, subjectID uint32, stored []byte) {
+	s.write(func(d *data) { d.progress[progressKey{userID, subjectID}] = stored })
 }
 
 // PutMetaTags sets the meta tags of a subject of the given type.

@@ -190,6 +190,24 @@ func loadFixture(tb testing.TB, db *sql.DB, f contracttests.Fixture) {
 			})
 		}
 	}
+	for _, e := range f.EpisodeRows {
+		ban := 0
+		if e.Banned {
+			ban = 1
+		}
+		insert("chii_episodes", goqu.Record{
+			"ep_id": e.ID, "ep_subject_id": e.SubjectID, "ep_sort": e.Sort, "ep_type": e.Type, "ep_disc": e.Disc,
+			"ep_name": e.Name, "ep_name_cn": e.NameCN, "ep_rate": 0, "ep_duration": e.Duration, "ep_airdate": e.Airdate,
+			"ep_online": "", "ep_comment": e.Comment, "ep_resources": 0, "ep_desc": e.Desc, "ep_dateline": 0,
+			"ep_lastpost": 0, "ep_ban": ban,
+		})
+	}
+	for _, p := range f.EpisodeProgress {
+		insert("chii_ep_status", goqu.Record{
+			"ep_stt_uid": p.UserID, "ep_stt_sid": p.SubjectID, "ep_stt_on_prg": 0, "ep_stt_status": p.Stored,
+			"ep_stt_lasttouch": 0,
+		})
+	}
 	type tagKey struct {
 		typ  uint8
 		name string
@@ -252,6 +270,7 @@ func readRepos(q mysqldb.Querier) contracttests.Repos {
 		MonoCollects:       mysqldb.NewMonoCollectRepository(q),
 		Revisions:          mysqldb.NewRevisionRepository(q),
 		Indices:            mysqldb.NewIndexRepository(q),
+		Episodes:           mysqldb.NewEpisodeRepository(q),
 	}
 }
 

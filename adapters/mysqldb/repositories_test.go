@@ -30,4 +30,5 @@ func TestIDs(t *testing.T) { contracttests.TestIDs(t, newReadRepos) }
 
 func TestRevisionRepository(t *testing.T) { contracttests.TestRevisionRepository(t, newReadRepos) }
 
-func TestIndexRepository(t *testing.T) { contracttests.TestIndexRepository(t, newReadRepos) }
+func TestIndexRepository(t *testing.T)   { contracttests.TestIndexRepository(t, newReadRepos) }
+func TestEpisodeRepository(t *testing.T) { contracttests.TestEpisodeRepository(t, newReadRepos) }
