@@ -190,4 +190,5 @@ func seed(st *inmem.Store) {
 	st.PutMonoCollect(collect.MonoCollect{Category: mono.Person, TargetID: 888888, UserID: 4, CreatedAt: day(2012, 1, 1)})
 	seedRevisions(st)
 	seedIndices(st)
+	seedEpisodes(st)
 }

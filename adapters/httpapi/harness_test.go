@@ -89,6 +89,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		Users:           &usecase.Users{Users: st.Users()},
 		Revisions:       &usecase.Revisions{Revisions: st.Revisions()},
 		Indices:         &usecase.Indices{Indices: st.Indices(), Clock: clock},
+		Episodes:        &usecase.Episodes{Episodes: st.Episodes(), Subjects: st.Subjects(), Clock: clock},
 		RateLimitPrefix: "chii:rate-limit:",
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		Clock:           clock,

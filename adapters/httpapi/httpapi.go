@@ -38,6 +38,8 @@ type Deps struct {
 	Revisions *usecase.Revisions
 	// Browse serves GET /v0/subjects (browsing subjects by type and filters).
 	Browse *usecase.Browse
+	// Episodes serves /v0/episodes and the viewer's own episode marks.
+	Episodes *usecase.Episodes
 
 	// Responses keeps rendered answers of the cacheable routes; nil renders every request
 	// (answers still carry ETags and honour If-None-Match).
@@ -87,6 +89,7 @@ type server struct {
 	responses   *ResponseCache
 	users       *usecase.Users
 	indices     *usecase.Indices
+	episodes    *usecase.Episodes
 
 	limiter         ports.RateLimiter
 	rateLimitPrefix string
@@ -125,7 +128,7 @@ func New(d Deps) http.Handler {
 		collections: d.Collections, collect: d.Collect, authn: d.Authenticator, search: d.Search, revisions: d.Revisions, responses: d.Responses,
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
-		users: d.Users, indices: d.Indices,
+		users: d.Users, indices: d.Indices, episodes: d.Episodes,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -138,7 +141,7 @@ func New(d Deps) http.Handler {
 	}
 	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
 	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
-	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search", "revisions", "indices")
+	s.bulkheads = newBulkheads(d.DatabaseSlots, "subjects", "characters", "persons", "users", "search", "revisions", "indices", "episodes")
 	routes := s.routes()
 	for i := range routes {
 		if routes[i].handler != nil {
@@ -171,8 +174,11 @@ func New(d Deps) http.Handler {
 		if rt.method == http.MethodGet {
 			h = s.rendered(rt)
 		}
-		if rt.scope != "" {
+		switch {
+		case rt.scope != "":
 			h = needScope(rt.scope)(h)
+		case rt.login:
+			h = needLogin(h)
 		}
 		v0.Method(rt.method, pattern, h)
 	}

@@ -344,6 +344,17 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 	})
 }
 
+// needLogin guards a route that answers only a logged-in caller: anonymous callers get 401.
+func needLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !viewer(r).LoggedIn() {
+			writeStatusError(w, r, http.StatusUnauthorized, msgNeedLogin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // needScope guards a route: anonymous callers get 401, tokens without scope 403 (auth.md §4).
 func needScope(scope string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {

@@ -103,9 +103,12 @@ func addOperation(r *openapi3.Reflector, rt route) error {
 	}
 	v0 := strings.HasPrefix(rt.path, "/v0/")
 	if v0 {
-		if rt.scope != "" {
+		switch {
+		case rt.scope != "":
 			oc.AddSecurity(securityRequired, rt.scope)
-		} else {
+		case rt.login:
+			oc.AddSecurity(securityRequired)
+		default:
 			oc.AddSecurity(securityOptional)
 		}
 	}

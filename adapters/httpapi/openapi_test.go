@@ -112,7 +112,7 @@ func TestOpenAPI_CoversEveryRoute(t *testing.T) {
 			if strings.HasPrefix(rt.path, "/v0/") {
 				must = append(must, "401", "429")
 				wantSecurity := "OptionalHTTPBearer"
-				if rt.scope != "" {
+				if rt.scope != "" || rt.login {
 					wantSecurity = "HTTPBearer"
 				}
 				if len(op.Security) != 1 || op.Security[0][wantSecurity] == nil {

@@ -44,6 +44,11 @@ func parseID(raw string) (uint32, error) {
 // parsePage applies the hard pagination helper to the limit and offset query values
 // (absent or empty means the default). The offset-versus-total check is the use case's.
 func parsePage(limit, offset string) (usecase.Page, error) {
+	return parsePageBounds(limit, offset, defaultLimit, maxLimit)
+}
+
+// parsePageBounds is parsePage with another default and maximum limit.
+func parsePageBounds(limit, offset string, defaultLimit, maxLimit int) (usecase.Page, error) {
 	p := usecase.Page{Limit: defaultLimit}
 	if limit != "" {
 		n, err := strconv.Atoi(limit)

@@ -14,6 +14,7 @@ type route struct {
 	path    string // full path; paths below /v0/ get the /v0 middleware
 	handler handlerFunc
 	scope   string // required token scope, "" for none
+	login   bool   // anonymous callers get 401 (implied by a scope)
 	// cached: the answer depends only on the path, the query and the viewer's class, and the
 	// ResponseCache keeps it (the handler names what it shows with dependsOn).
 	cached bool

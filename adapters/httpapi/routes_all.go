@@ -8,5 +8,6 @@ func (s *server) routes() []route {
 	rs = append(rs, s.revisionRoutes()...)
 	rs = append(rs, s.indexRoutes()...)
 	rs = append(rs, s.browseRoutes()...)
+	rs = append(rs, s.episodeRoutes()...)
 	return rs
 }

@@ -37,6 +37,7 @@ type Adapters struct {
 	SubjectCollections ports.SubjectCollectionRepository
 	MonoCollects       ports.MonoCollectReader
 	Indices            ports.IndexRepository
+	Episodes           ports.EpisodeRepository
 	Revisions          ports.RevisionRepository
 	Browser            ports.SubjectBrowser
 	UnitOfWork         ports.UnitOfWork
@@ -65,6 +66,7 @@ func MySQLAdapters(db *sql.DB) Adapters {
 		SubjectCollections: mysqldb.NewSubjectCollectionRepository(db),
 		MonoCollects:       mysqldb.NewMonoCollectRepository(db),
 		Indices:            mysqldb.NewIndexRepository(db),
+		Episodes:           mysqldb.NewEpisodeRepository(db),
 		Revisions:          mysqldb.NewRevisionRepository(db),
 		Browser:            mysqldb.NewSubjectBrowser(db),
 		UnitOfWork:         mysqldb.NewUnitOfWork(db),
@@ -83,6 +85,7 @@ func MemoryAdapters(s *inmem.Store) Adapters {
 		SubjectCollections: s.SubjectCollections(),
 		MonoCollects:       s.MonoCollects(),
 		Indices:            s.Indices(),
+		Episodes:           s.Episodes(),
 		Revisions:          s.Revisions(),
 		Browser:            s.Browser(),
 		UnitOfWork:         s.UnitOfWork(),
@@ -146,6 +149,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
 		Users:           &usecase.Users{Users: a.Users},
 		Indices:         &usecase.Indices{Indices: a.Indices},
+		Episodes:        &usecase.Episodes{Episodes: a.Episodes, Subjects: a.Subjects},
 		RateLimiter:     a.RateLimiter,
 		RateLimitPrefix: o.RateLimitPrefix,
 		TrustedProxies:  o.TrustedProxies,
