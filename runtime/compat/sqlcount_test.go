@@ -60,45 +60,52 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 		name        string
 		short, long string // paths answering a list of one item and of several
 		want        int    // statements of each request
+		token       string // the viewer's access token; "" for anonymous
 	}{
 		// the subject, then its credits ⟕ persons
-		{"SubjectPersons", "/v0/subjects/6/persons", "/v0/subjects/12/persons", 2},
+		{"SubjectPersons", "/v0/subjects/6/persons", "/v0/subjects/12/persons", 2, ""},
 		// the subject, then its appearances ⟕ characters ⟕ casts ⟕ persons
-		{"SubjectCharacters", "/v0/subjects/14/characters", "/v0/subjects/12/characters", 2},
+		{"SubjectCharacters", "/v0/subjects/14/characters", "/v0/subjects/12/characters", 2, ""},
 		// the subject, then its relations ⋈ subjects
-		{"SubjectRelations", "/v0/subjects/10/subjects", "/v0/subjects/8/subjects", 2},
+		{"SubjectRelations", "/v0/subjects/10/subjects", "/v0/subjects/8/subjects", 2, ""},
 		// the character, then its appearances ⋈ subjects
-		{"CharacterSubjects", "/v0/characters/36/subjects", "/v0/characters/3/subjects", 2},
+		{"CharacterSubjects", "/v0/characters/36/subjects", "/v0/characters/3/subjects", 2, ""},
 		// the character, then its casts ⟕ persons ⟕ subjects ⟕ appearances
-		{"CharacterPersons", "/v0/characters/90001/persons", "/v0/characters/1/persons", 2},
+		{"CharacterPersons", "/v0/characters/90001/persons", "/v0/characters/1/persons", 2, ""},
 		// the person, then its credits ⋈ subjects
-		{"PersonSubjects", "/v0/persons/19/subjects", "/v0/persons/1/subjects", 2},
+		{"PersonSubjects", "/v0/persons/19/subjects", "/v0/persons/1/subjects", 2, ""},
 		// the person, then its casts ⟕ characters ⟕ subjects ⟕ appearances
-		{"PersonCharacters", "/v0/persons/2/characters", "/v0/persons/1/characters", 2},
+		{"PersonCharacters", "/v0/persons/2/characters", "/v0/persons/1/characters", 2, ""},
 		// the user, the count, the page, the page's subjects
-		{"UserSubjectCollections", "/v0/users/382951/collections?limit=1", "/v0/users/382951/collections?limit=30", 4},
-		{"UserSubjectCollectionsByType", "/v0/users/382951/collections?subject_type=2&limit=1", "/v0/users/382951/collections?subject_type=2&limit=30", 4},
+		{"UserSubjectCollections", "/v0/users/382951/collections?limit=1", "/v0/users/382951/collections?limit=30", 4, ""},
+		{"UserSubjectCollectionsByType", "/v0/users/382951/collections?subject_type=2&limit=1", "/v0/users/382951/collections?subject_type=2&limit=30", 4, ""},
 		// the user, the count, the page, the page's characters or persons
-		{"UserCharacterCollections", "/v0/users/2/collections/-/characters?limit=1", "/v0/users/2/collections/-/characters?limit=30", 4},
-		{"UserPersonCollections", "/v0/users/1/collections/-/persons?limit=1", "/v0/users/1/collections/-/persons?limit=30", 4},
+		{"UserCharacterCollections", "/v0/users/2/collections/-/characters?limit=1", "/v0/users/2/collections/-/characters?limit=30", 4, ""},
+		{"UserPersonCollections", "/v0/users/1/collections/-/persons?limit=1", "/v0/users/1/collections/-/persons?limit=30", 4, ""},
 		// the count, then the page ⟕ creators
-		{"SubjectRevisions", "/v0/revisions/subjects?subject_id=8&limit=1", "/v0/revisions/subjects?subject_id=8", 2},
-		{"CharacterRevisions", "/v0/revisions/characters?character_id=1&limit=1", "/v0/revisions/characters?character_id=1", 2},
-		{"PersonRevisions", "/v0/revisions/persons?person_id=1&limit=1", "/v0/revisions/persons?person_id=1", 2},
-		{"EpisodeRevisions", "/v0/revisions/episodes?episode_id=522&limit=1", "/v0/revisions/episodes?episode_id=522", 2},
+		{"SubjectRevisions", "/v0/revisions/subjects?subject_id=8&limit=1", "/v0/revisions/subjects?subject_id=8", 2, ""},
+		{"CharacterRevisions", "/v0/revisions/characters?character_id=1&limit=1", "/v0/revisions/characters?character_id=1", 2, ""},
+		{"PersonRevisions", "/v0/revisions/persons?person_id=1&limit=1", "/v0/revisions/persons?person_id=1", 2, ""},
+		{"EpisodeRevisions", "/v0/revisions/episodes?episode_id=522&limit=1", "/v0/revisions/episodes?episode_id=522", 2, ""},
 		// the index ⟕ creator (its NSFW flag a subquery), the count, the page ⟕ subjects ⟕ fields
-		{"IndexSubjects", "/v0/indices/90001/subjects?limit=1", "/v0/indices/90001/subjects", 3},
-		{"IndexSubjectsByType", "/v0/indices/90001/subjects?type=2&limit=1", "/v0/indices/90001/subjects?type=2", 3},
+		{"IndexSubjects", "/v0/indices/90001/subjects?limit=1", "/v0/indices/90001/subjects", 3, ""},
+		{"IndexSubjectsByType", "/v0/indices/90001/subjects?type=2&limit=1", "/v0/indices/90001/subjects?type=2", 3, ""},
 		// the count, the page, the page's meta tags
-		{"BrowseSubjects", "/v0/subjects?type=2&limit=1", "/v0/subjects?type=2", 3},
-		{"BrowseSubjectsByDate", "/v0/subjects?type=6&sort=date&limit=1", "/v0/subjects?type=6&sort=date&limit=50", 3},
+		{"BrowseSubjects", "/v0/subjects?type=2&limit=1", "/v0/subjects?type=2", 3, ""},
+		{"BrowseSubjectsByDate", "/v0/subjects?type=6&sort=date&limit=1", "/v0/subjects?type=6&sort=date&limit=50", 3, ""},
+		// the subject, the count, the page (its first main episode a subquery)
+		{"Episodes", "/v0/episodes?subject_id=8&limit=1", "/v0/episodes?subject_id=8", 3, ""},
+		{"EpisodesByType", "/v0/episodes?subject_id=253&type=3&limit=1", "/v0/episodes?subject_id=253&type=3", 3, ""},
+		// the token and its member (the viewer, not cached in this test), then the subject, the
+		// viewer's marks, the count, the page
+		{"OwnEpisodeMarks", "/v0/users/-/collections/2703/episodes?limit=1", "/v0/users/-/collections/2703/episodes", 6, "a_development_access_token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			measure := func(path string) (items int, c compat.Counts) {
 				t.Helper()
-				get(t, api.URL, path) // warm up: open the pool's connection outside the count
+				do(t, api.URL, http.MethodGet, path, tc.token) // warm up: open the pool's connection outside the count
 				api.Counter.Reset()
-				resp := get(t, api.URL, path)
+				resp := do(t, api.URL, http.MethodGet, path, tc.token)
 				c = api.Counter.Counts()
 				if resp.Status != http.StatusOK {
 					t.Fatalf("GET %s = %d %.300s", path, resp.Status, resp.Body)
@@ -126,32 +133,37 @@ func TestSQLStatements_NoNPlusOne(t *testing.T) {
 
 	// Endpoints that answer one entity: the same count whatever the entity.
 	for _, tc := range []struct {
-		name string
-		a, b string
-		want int
+		name  string
+		a, b  string
+		want  int
+		token string // the viewer's access token; "" for anonymous
 	}{
 		// the subject, then its episode count and meta tags together
-		{"Subject", "/v0/subjects/6", "/v0/subjects/12", 2},
-		{"Character", "/v0/characters/36", "/v0/characters/1", 1},
-		{"Person", "/v0/persons/19", "/v0/persons/1", 1},
+		{"Subject", "/v0/subjects/6", "/v0/subjects/12", 2, ""},
+		{"Character", "/v0/characters/36", "/v0/characters/1", 1, ""},
+		{"Person", "/v0/persons/19", "/v0/persons/1", 1, ""},
 		// the user, the collection, its subject
-		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9", 3},
+		{"UserSubjectCollection", "/v0/users/382951/collections/8", "/v0/users/382951/collections/9", 3, ""},
 		// the member
-		{"User", "/v0/users/382951", "/v0/users/treehole2", 1},
+		{"User", "/v0/users/382951", "/v0/users/treehole2", 1, ""},
 		// the revision ⟕ creator (⋈ its text)
-		{"SubjectRevision", "/v0/revisions/subjects/3574", "/v0/revisions/subjects/48260", 1},
-		{"CharacterRevision", "/v0/revisions/characters/1198747", "/v0/revisions/characters/114512", 1},
-		{"PersonRevision", "/v0/revisions/persons/1142797", "/v0/revisions/persons/8", 1},
-		{"EpisodeRevision", "/v0/revisions/episodes/122788", "/v0/revisions/episodes/1196265", 1},
+		{"SubjectRevision", "/v0/revisions/subjects/3574", "/v0/revisions/subjects/48260", 1, ""},
+		{"CharacterRevision", "/v0/revisions/characters/1198747", "/v0/revisions/characters/114512", 1, ""},
+		{"PersonRevision", "/v0/revisions/persons/1142797", "/v0/revisions/persons/8", 1, ""},
+		{"EpisodeRevision", "/v0/revisions/episodes/122788", "/v0/revisions/episodes/1196265", 1, ""},
 		// the index ⟕ creator, its NSFW flag a subquery
-		{"Index", "/v0/indices/90001", "/v0/indices/90005", 1},
+		{"Index", "/v0/indices/90001", "/v0/indices/90005", 1, ""},
+		// the episode (its subject's first main episode a subquery), its subject
+		{"Episode", "/v0/episodes/522", "/v0/episodes/744206", 2, ""},
+		// the token and its member, the episode, its subject, the viewer's marks
+		{"OwnEpisodeMark", "/v0/users/-/collections/-/episodes/1087180", "/v0/users/-/collections/-/episodes/522", 5, "a_development_access_token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var counts [2]compat.Counts
 			for i, path := range []string{tc.a, tc.b} {
-				get(t, api.URL, path)
+				do(t, api.URL, http.MethodGet, path, tc.token)
 				api.Counter.Reset()
-				resp := get(t, api.URL, path)
+				resp := do(t, api.URL, http.MethodGet, path, tc.token)
 				if resp.Status != http.StatusOK {
 					t.Fatalf("GET %s = %d %.300s", path, resp.Status, resp.Body)
 				}
