@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/demo"
 	"github.com/bangumi/chii/runtime/internal/backoff"
+	"github.com/bangumi/chii/runtime/internal/buildinfo"
 	"github.com/bangumi/chii/runtime/internal/deps"
 	"github.com/bangumi/chii/runtime/searchrt"
 )
@@ -203,21 +203,7 @@ func logCacheStats(ctx context.Context, rc *httpapi.ResponseCache, logger *slog.
 }
 
 // Version is the build's version: the main module's version, or its VCS revision, or "dev".
-func Version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return s.Value[:12]
-		}
-	}
-	return "dev"
-}
+func Version() string { return buildinfo.Version() }
 
 // composedAPI is what buildAPI composes: the /v0 handler, the counters and the response cache
 // it feeds (exported by the internal listener), and the release of what it opened.
@@ -250,9 +236,9 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 		SharedTTL: cfg.ResponseCache.SharedTTL, Logger: logger,
 	}
 	if d.Redis != nil {
-		a.Cache = rediscache.NewCache(d.Redis, "chii:"+version+":")
+		a.Cache = rediscache.NewCache(d.Redis, buildinfo.RedisPrefix())
 		a.RateLimiter = rediscache.NewRateLimiter(d.Redis, "", cfg.RateLimit.Window, cfg.RateLimit.Count, cfg.RateLimit.LongTime)
-		rc.Shared = rediscache.NewTaggedStore(d.Redis, "chii:"+version+":")
+		rc.Shared = rediscache.NewTaggedStore(d.Redis, buildinfo.RedisPrefix())
 	} else {
 		a.Cache = inmem.NewCache(nil)
 		a.RateLimiter = inmem.NewRateLimiter(cfg.RateLimit.Window, cfg.RateLimit.Count, cfg.RateLimit.LongTime, nil)
