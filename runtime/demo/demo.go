@@ -30,6 +30,7 @@ const UserID = 1
 func Seed(store *inmem.Store, now time.Time) {
 	seedRevisions(store, now)
 	seedIndices(store, now)
+	seedEpisodes(store, now)
 	store.PutSubject(
 		subject.Subject{
 			ID: 1, Type: subject.TypeAnime, Name: "星の海の記録", NameCN: "星海记录",
@@ -62,7 +63,6 @@ func Seed(store *inmem.Store, now time.Time) {
 			Summary: "动画原声音乐。", Collection: subject.Collection{Collect: 12},
 		},
 	)
-	store.PutEpisodes(1, 12, 1)
 	store.PutMetaTags(1, subject.TypeAnime, "科幻", "原创", "TV")
 	store.PutRelation(
 		subject.Relation{SubjectID: 1, RelatedID: 2, RelationType: 1003, Order: 1},
