@@ -12,14 +12,15 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// Event is one decoded Debezium change event (JSON converter without schema).
+// Event is one decoded Debezium change event (JSON converter with or without schemas: the
+// {"schema":…,"payload":…} wrapper of a key or value is taken off).
 type Event struct {
 	Table  string          // source.table, e.g. "chii_subjects"
 	Op     string          // c create, u update, d delete, r snapshot read
 	Before json.RawMessage // row image before the change (JSON null for c/r)
 	After  json.RawMessage // row image after the change (JSON null for d)
-	Key    []byte          // the message key: JSON object of the primary key columns
-	Msg    kafka.Message   // the raw message (topic, partition, offset)
+	Key    []byte          // the message key: JSON object of the primary key columns (unwrapped)
+	Msg    kafka.Message   // the message (topic, partition, offset, time; Key unwrapped)
 }
 
 // TableHandler processes the events of one table. An error leaves the
@@ -85,6 +86,23 @@ type envelope struct {
 	Source struct {
 		Table string `json:"table"`
 	} `json:"source"`
+	// Schema and Payload are set when the converter wrote schemas (schemas.enable=true): the
+	// envelope is then the payload.
+	Schema  json.RawMessage `json:"schema"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// unwrapPayload returns the payload of a key or value written with schemas
+// ({"schema":…,"payload":…}), and raw itself otherwise.
+func unwrapPayload(raw []byte) []byte {
+	var w struct {
+		Schema  json.RawMessage `json:"schema"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(raw, &w) != nil || len(w.Schema) == 0 || len(w.Payload) == 0 {
+		return raw
+	}
+	return w.Payload
 }
 
 // Handle is the consume.Handler of the canal worker:
@@ -148,6 +166,21 @@ func (d *Dispatcher) decode(m kafka.Message) (e Event, ok bool) {
 		d.logger.Warn("canal: skipping message that is not a Debezium JSON envelope",
 			"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
 		return Event{}, false
+	}
+	if len(env.Schema) > 0 && len(env.Payload) > 0 {
+		// Written with schemas: the envelope is the payload (null: a tombstone), the key's
+		// columns the key's payload.
+		payload := env.Payload
+		env = envelope{}
+		if err := json.Unmarshal(payload, &env); err != nil {
+			d.logger.Warn("canal: skipping message whose payload is not a Debezium JSON envelope",
+				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
+			return Event{}, false
+		}
+		if string(payload) == "null" {
+			return Event{}, false
+		}
+		m.Key = unwrapPayload(m.Key)
 	}
 	_, batched := d.batchOf[env.Source.Table]
 	if _, ok := d.handlers[env.Source.Table]; !ok && !batched {

@@ -32,7 +32,12 @@ func TestDispatcher_Handle(t *testing.T) {
 		{name: "InvalidJSON", value: "{not json", wantLog: "not a Debezium JSON envelope"},
 		{name: "UnknownTable", value: `{"before":null,"after":{"idx_id":1},"source":{"table":"chii_index"},"op":"c"}`, wantLog: "ignoring table"},
 		{name: "KnownTableWithoutHandler", value: `{"before":null,"after":{"uid":1},"source":{"table":"chii_members"},"op":"u"}`, wantLog: "no handler registered"},
-		{name: "SchemaWrappedIsIgnored", value: `{"schema":{},"payload":{"source":{"table":"chii_subjects"},"op":"c"}}`, wantLog: "ignoring table"},
+		{name: "SchemaWrappedTombstone", value: `{"schema":{"type":"struct"},"payload":null}`},
+		{
+			name:      "SchemaWrappedIsUnwrapped",
+			value:     `{"schema":{"type":"struct"},"payload":{"before":{"subject_id":8},"after":{"subject_id":8,"subject_name":"x"},"source":{"table":"chii_subjects"},"op":"u"}}`,
+			wantTable: "chii_subjects",
+		},
 		{
 			name:      "DispatchedByTable",
 			value:     `{"before":{"subject_id":8},"after":{"subject_id":8,"subject_name":"x"},"source":{"db":"bangumi","table":"chii_subjects"},"op":"u","ts_ms":1}`,
@@ -74,23 +79,56 @@ func TestDispatcher_Handle(t *testing.T) {
 	}
 }
 
-// The reference samples (with schema wrapper) are accepted and ignored.
+// The reference samples are written with schemas: each is unwrapped and dispatched on the
+// table its payload names, with its op and row images.
 func TestDispatcher_ReferenceSamples(t *testing.T) {
 	dir := filepath.Join(testenv.SharedDir(t), "reference", "canal-example")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
 		t.Fatal("no samples in " + dir) // SharedDir found the reference data, so they must be there
 	}
+	var got []canal.Event
+	record := func(_ context.Context, e canal.Event) error { got = append(got, e); return nil }
 	d := canal.NewDispatcher(slog.New(slog.DiscardHandler), map[string]canal.TableHandler{
-		"chii_index": func(context.Context, canal.Event) error { return errors.New("must not be called") },
+		"chii_index": record, "chii_subject_interests": record,
 	})
+	want := map[string]string{"c.json": "chii_index c", "d.json": "chii_index d", "u.json": "chii_subject_interests u"}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		got = nil
 		if err := d.Handle(t.Context(), kafka.Message{Value: b}); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
 		}
+		if len(got) != 1 {
+			t.Errorf("%s: handed over %d times, want once", filepath.Base(f), len(got))
+			continue
+		}
+		if w, ok := want[filepath.Base(f)]; ok && got[0].Table+" "+got[0].Op != w {
+			t.Errorf("%s: event of %s %s, want %s", filepath.Base(f), got[0].Table, got[0].Op, w)
+		}
+		if string(got[0].Before) == "" || string(got[0].After) == "" {
+			t.Errorf("%s: row images lost: before %s, after %s", filepath.Base(f), got[0].Before, got[0].After)
+		}
+	}
+}
+
+// The key of a message written with schemas is unwrapped too: handlers read its columns.
+func TestDispatcher_SchemaWrappedKey(t *testing.T) {
+	var got []canal.Event
+	d := canal.NewDispatcher(slog.New(slog.DiscardHandler), map[string]canal.TableHandler{
+		"chii_members": func(_ context.Context, e canal.Event) error { got = append(got, e); return nil },
+	})
+	err := d.Handle(t.Context(), kafka.Message{
+		Key:   []byte(`{"schema":{"type":"struct","fields":[{"type":"int32","field":"uid"}]},"payload":{"uid":7}}`),
+		Value: []byte(`{"schema":{"type":"struct"},"payload":{"before":{"uid":7},"after":{"uid":7},"source":{"table":"chii_members"},"op":"u"}}`),
+	})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Handle() = %v, handed over %d times", err, len(got))
+	}
+	if string(got[0].Key) != `{"uid":7}` {
+		t.Errorf("key = %s, want the payload {\"uid\":7}", got[0].Key)
 	}
 }
