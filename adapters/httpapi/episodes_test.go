@@ -202,3 +202,39 @@ func TestEpisodes_CachedUntilTheSubjectChanges(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseEpisodeType(f *testing.F) {
+	for _, s := range []string{"", "0", "1", "5", "6", "7", "00", "-1", "+2", "256", "x", "１"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		typ, byType, err := parseEpisodeType(raw)
+		if err != nil {
+			checkParsed(t, raw, err, "wrong value for query `type`", strconv.Quote(raw)+" is not valid episode type")
+			return
+		}
+		if raw == "" {
+			if byType {
+				t.Fatal(`parseEpisodeType("") filters by type, want no filter`)
+			}
+			return
+		}
+		n, err := strconv.ParseUint(raw, 10, 8)
+		if !byType || err != nil || uint8(n) != typ || !episode.ValidType(typ) {
+			t.Fatalf("parseEpisodeType(%q) = %d, %v", raw, typ, byType)
+		}
+	})
+}
+
+func FuzzEpisodePage(f *testing.F) {
+	for _, s := range [][2]string{{"", ""}, {"100", "0"}, {"1000", "5"}, {"1001", "0"}, {"0", ""}, {"-1", ""}, {"abc", ""}, {"", "-1"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, limit, offset string) {
+		p, err := parsePageBounds(limit, offset, defaultEpisodeLimit, maxEpisodeLimit)
+		checkParsed(t, limit+"|"+offset, err, "can't parse query args ", "limit should", "offset should")
+		if err == nil && (p.Limit < 1 || p.Limit > maxEpisodeLimit || p.Offset < 0 || (limit == "" && p.Limit != defaultEpisodeLimit)) {
+			t.Fatalf("episode page (%q, %q) = %+v", limit, offset, p)
+		}
+	})
+}

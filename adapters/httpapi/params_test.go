@@ -339,6 +339,9 @@ func FuzzRequest(f *testing.F) {
 		{"DELETE", "/v0/persons/1/collect", ""}, {"HEAD", "/v0/persons/1", ""}, {"GET", "/v0", ""},
 		{"PUT", "/v0/subjects/1", ""}, {"GET", "/v0/users//collections", "offset=-1"},
 		{"GET", "/v0/users/%E6%A0%91/collections/0", ""}, {"OPTIONS", "/anything", ""},
+		{"GET", "/v0/episodes", "subject_id=2703&type=1&limit=1000&offset=1"}, {"GET", "/v0/episodes/17244", ""},
+		{"GET", "/v0/users/-/collections/2703/episodes", "episode_type=9&offset=99999999999"},
+		{"GET", "/v0/users/-/collections/-/episodes/1075440", ""},
 	} {
 		f.Add(s[0], s[1], s[2], false)
 	}
