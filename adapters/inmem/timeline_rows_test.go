@@ -18,3 +18,5 @@ func newTimelineStore(_ *testing.T, rows []timeline.Row) (ports.UnitOfWork, func
 var _ contracttests.NewTimelineStore = newTimelineStore
 
 func TestTimeline(t *testing.T) { contracttests.TestTimeline(t, newTimelineStore) }
+
+func TestTimelineRedelivery(t *testing.T) { contracttests.TestTimelineRedelivery(t, newTimelineStore) }

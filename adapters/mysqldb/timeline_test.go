@@ -62,6 +62,10 @@ func timelineRows(tb testing.TB, db *sql.DB) []timeline.Row {
 
 func TestTimeline(t *testing.T) { contracttests.TestTimeline(t, newTimelineStore) }
 
+func TestTimelineRedelivery(t *testing.T) {
+	contracttests.TestTimelineRedelivery(t, newTimelineStore)
+}
+
 // TestTimeline_PreviousSeesRowInsertedByLockHolder: B's locking read waits for row 1, which A
 // holds; A then inserts a newer matching row 2; after A commits, B must get row 2 (the
 // newest), not the row it waited for — else one batch is split across rows.

@@ -42,19 +42,44 @@ type Update struct {
 	Source uint8
 }
 
-// Write is what one message does to chii_timeline: exactly one of Insert (a new row; its ID
-// is left to the database) and Update is set.
+// Write is what one message does to chii_timeline: at most one of Insert (a new row; its ID
+// is left to the database) and Update is set. Neither is set when Written is: the message's
+// effect is already there (a redelivery, see Plan), and nothing is to be written.
 type Write struct {
-	Insert *Row
-	Update *Update
+	Insert  *Row
+	Update  *Update
+	Written bool
 }
 
-// Previous returns the filter of the row e may merge into; ok is false for the messages that
-// always insert a new row (wiki, status*, daily types 0 and 1).
-func Previous(e Event) (f Filter, ok bool) { return e.previous() }
+// Previous returns the filter of the row Plan needs: the newest row of it is the row e may
+// merge into (daily 2–5, subject, mono, progress*), and for every op the row a first
+// delivery of e wrote if e is delivered again. For the messages that never merge (wiki,
+// status*, daily types 0 and 1) it is the row's own user, category and type.
+func Previous(e Event) Filter {
+	if f, ok := e.previous(); ok {
+		return f
+	}
+	first, err := e.plan(nil)
+	if err != nil || first.Insert == nil {
+		return Filter{}
+	}
+	return Filter{UID: first.Insert.UID, Cat: first.Insert.Cat, Type: first.Insert.Type}
+}
 
-// Plan returns the write of e given the row Previous(e) selects (nil when there is none or
-// when e never merges). Recent means prev.Dateline > createdAt − MergeWindow.
+// Plan returns the write of e given the row Previous(e) selects (nil when there is none).
+// Recent means prev.Dateline > createdAt − MergeWindow.
+//
+// Redelivery (Kafka delivers a message again when the worker stopped between the MySQL
+// commit and the offset commit): when prev is exactly the row e inserts on its own — same
+// user, category, type, related id, memo, source, tml_dateline = createdAt, not a batch —
+// the message is already written and Plan returns Written. Without this rule a redelivered
+// merging message would turn its own single row into a batch of one, and a message that
+// never merges would insert its row twice. A merge into an existing row needs no rule: a
+// batch item is set under its id and a progress memo replaced, so doing it again leaves the
+// same row. The rule assumes one user's messages are written in order (one partition per
+// key): then the row a first delivery wrote is still the newest of its filter. Two identical
+// messages of one user in the same second are indistinguishable from a redelivery and leave
+// one row.
 //
 //   - daily 2–5, subject, mono: a recent previous row becomes (or stays) a batch: its memo
 //     becomes a map from id to item — the previous batch map, or the previous single memo keyed
@@ -73,7 +98,24 @@ func Plan(e Event, prev *Row) (Write, error) {
 	if err := e.validate(); err != nil {
 		return Write{}, err
 	}
+	if prev != nil {
+		first, err := e.plan(nil)
+		if err != nil {
+			return Write{}, err
+		}
+		if first.Insert != nil && sameRow(*prev, *first.Insert) {
+			return Write{Written: true}, nil
+		}
+	}
 	return e.plan(prev)
+}
+
+// sameRow reports whether stored is the row ins describes (its ID, image and reply count aside:
+// replies may have come since).
+func sameRow(stored, ins Row) bool {
+	return stored.UID == ins.UID && stored.Cat == ins.Cat && stored.Type == ins.Type &&
+		stored.Related == ins.Related && stored.Memo == ins.Memo && stored.Batch == ins.Batch &&
+		stored.Source == ins.Source && stored.Dateline == ins.Dateline
 }
 
 func recent(prev *Row, createdAt int64) bool {

@@ -167,9 +167,9 @@ func TestPlan_SubjectCollectionTypes(t *testing.T) {
 				if w.Insert == nil || w.Insert.Type != types[ct-1] {
 					t.Errorf("Plan() = %+v, want an insert of type %d", w, types[ct-1])
 				}
-				f, ok := timeline.Previous(e)
-				if wantF := (timeline.Filter{UID: 1, Cat: 3, Type: types[ct-1]}); !ok || f != wantF {
-					t.Errorf("Previous() = %+v, %v; want %+v", f, ok, wantF)
+				f := timeline.Previous(e)
+				if wantF := (timeline.Filter{UID: 1, Cat: 3, Type: types[ct-1]}); f != wantF {
+					t.Errorf("Previous() = %+v; want %+v", f, wantF)
 				}
 			})
 		}
@@ -178,30 +178,26 @@ func TestPlan_SubjectCollectionTypes(t *testing.T) {
 
 func TestPrevious(t *testing.T) {
 	tests := []struct {
-		name   string
-		value  string
-		want   timeline.Filter
-		wantOK bool
+		name  string
+		value string
+		want  timeline.Filter
 	}{
-		{"Subject", `{"op":"subject","message":{"uid":1,"subject":{"id":8,"type":3},"collect":{"id":1,"type":3}}}`, timeline.Filter{UID: 1, Cat: 3, Type: 11}, true},
-		{"ProgressEpisodeAnyType", `{"op":"progressEpisode","message":{"uid":1,"subject":{"id":8,"type":2},"episode":{"id":1,"status":2}}}`, timeline.Filter{UID: 1, Cat: 4, AnyType: true}, true},
-		{"ProgressSubjectType0", `{"op":"progressSubject","message":{"uid":1,"subject":{"id":8,"type":1}}}`, timeline.Filter{UID: 1, Cat: 4, Type: 0}, true},
-		{"Mono", `{"op":"mono","message":{"uid":2,"cat":2,"type":1,"id":5}}`, timeline.Filter{UID: 2, Cat: 8, Type: 1}, true},
-		{"DailyFriend", `{"op":"daily","message":{"uid":2,"type":2,"mid":5}}`, timeline.Filter{UID: 2, Cat: 1, Type: 2}, true},
-		{"DailyEden", `{"op":"daily","message":{"uid":2,"type":5,"mid":5}}`, timeline.Filter{UID: 2, Cat: 1, Type: 5}, true},
-		{"DailyMysteryNever", `{"op":"daily","message":{"uid":2,"type":0,"mid":5}}`, timeline.Filter{}, false},
-		{"DailyRegisterNever", `{"op":"daily","message":{"uid":2,"type":1,"mid":5}}`, timeline.Filter{}, false},
-		{"WikiNever", `{"op":"wiki","message":{"uid":2,"subject":{"id":1,"type":1}}}`, timeline.Filter{}, false},
-		{"SignNever", `{"op":"statusSign","message":{"uid":2,"sign":"x"}}`, timeline.Filter{}, false},
-		{"TsukkomiNever", `{"op":"statusTsukkomi","message":{"uid":2,"text":"x"}}`, timeline.Filter{}, false},
-		{"NicknameNever", `{"op":"statusNickname","message":{"uid":2,"before":"x","after":"y"}}`, timeline.Filter{}, false},
+		{"Subject", `{"op":"subject","message":{"uid":1,"subject":{"id":8,"type":3},"collect":{"id":1,"type":3}}}`, timeline.Filter{UID: 1, Cat: 3, Type: 11}},
+		{"ProgressEpisodeAnyType", `{"op":"progressEpisode","message":{"uid":1,"subject":{"id":8,"type":2},"episode":{"id":1,"status":2}}}`, timeline.Filter{UID: 1, Cat: 4, AnyType: true}},
+		{"ProgressSubjectType0", `{"op":"progressSubject","message":{"uid":1,"subject":{"id":8,"type":1}}}`, timeline.Filter{UID: 1, Cat: 4, Type: 0}},
+		{"Mono", `{"op":"mono","message":{"uid":2,"cat":2,"type":1,"id":5}}`, timeline.Filter{UID: 2, Cat: 8, Type: 1}},
+		{"DailyFriend", `{"op":"daily","message":{"uid":2,"type":2,"mid":5}}`, timeline.Filter{UID: 2, Cat: 1, Type: 2}},
+		{"DailyEden", `{"op":"daily","message":{"uid":2,"type":5,"mid":5}}`, timeline.Filter{UID: 2, Cat: 1, Type: 5}},
+		{"DailyMysteryOwnRow", `{"op":"daily","message":{"uid":2,"type":0,"mid":5}}`, timeline.Filter{UID: 2, Cat: 1, Type: 0}},
+		{"DailyRegisterOwnRow", `{"op":"daily","message":{"uid":2,"type":1,"mid":5}}`, timeline.Filter{UID: 2, Cat: 1, Type: 1}},
+		{"WikiOwnRow", `{"op":"wiki","message":{"uid":2,"subject":{"id":1,"type":1}}}`, timeline.Filter{UID: 2, Cat: 2, Type: 1}},
+		{"SignOwnRow", `{"op":"statusSign","message":{"uid":2,"sign":"x"}}`, timeline.Filter{UID: 2, Cat: 5, Type: 0}},
+		{"TsukkomiOwnRow", `{"op":"statusTsukkomi","message":{"uid":2,"text":"x"}}`, timeline.Filter{UID: 2, Cat: 5, Type: 1}},
+		{"NicknameOwnRow", `{"op":"statusNickname","message":{"uid":2,"before":"x","after":"y"}}`, timeline.Filter{UID: 2, Cat: 5, Type: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := timeline.Previous(decode(t, tt.value))
-			if ok != tt.wantOK {
-				t.Fatalf("Previous() ok = %v, want %v", ok, tt.wantOK)
-			}
+			got := timeline.Previous(decode(t, tt.value))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Previous() mismatch (-want +got):\n%s", diff)
 			}

@@ -13,7 +13,8 @@ type TimelineWriter struct {
 }
 
 // Write decodes msg's value and writes it: in one transaction it reads (and locks) the
-// message's "previous" row, then inserts a new row or merges into that one (timeline.Plan).
+// message's "previous" row, then inserts a new row or merges into that one (timeline.Plan),
+// or writes nothing when that row shows the message was written before (a redelivery).
 // The key is not used: the value carries the user id.
 //
 // An input that can never be written (timeline.Decode, timeline.Plan) is an error of kind
@@ -32,22 +33,23 @@ func (w TimelineWriter) WriteEvent(ctx context.Context, e timeline.Event) error 
 	if _, err := timeline.Plan(e, nil); err != nil { // reject invalid input before any I/O
 		return err
 	}
-	filter, merges := timeline.Previous(e)
+	filter := timeline.Previous(e)
 	return w.UoW.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
 		tl := tx.Timeline()
 		var prev *timeline.Row
-		if merges {
-			row, found, err := tl.Previous(ctx, filter)
-			if err != nil {
-				return wrap("find previous timeline row", err)
-			}
-			if found {
-				prev = &row
-			}
+		row, found, err := tl.Previous(ctx, filter)
+		if err != nil {
+			return wrap("find previous timeline row", err)
+		}
+		if found {
+			prev = &row
 		}
 		write, err := timeline.Plan(e, prev)
 		if err != nil {
 			return err
+		}
+		if write.Written {
+			return nil // delivered before: its row is there
 		}
 		if write.Update != nil {
 			if err := tl.Update(ctx, *write.Update); err != nil {
