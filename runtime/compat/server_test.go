@@ -32,6 +32,9 @@ type apiOptions struct {
 	// noCache composes the use cases without a cache and the API without its response cache,
 	// so that every request reaches MySQL.
 	noCache bool
+	// noRateLimit composes the API without a rate limiter: a benchmark sends more requests
+	// than bangumi's limit allows one client.
+	noRateLimit bool
 }
 
 // startAPI loads the dev dataset plus golden/fixture-adjust.sql into a fresh database and
@@ -61,7 +64,11 @@ func startAPI(tb testing.TB, o apiOptions) *testAPI {
 	}
 	timeline := inmem.NewTimelinePublisher()
 	logger := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := httptest.NewServer(composeAPI(db, cache, timeline, logger))
+	limiter := bangumiRateLimit()
+	if o.noRateLimit {
+		limiter = nil
+	}
+	srv := httptest.NewServer(composeLimitedAPI(db, cache, timeline, limiter, logger))
 	tb.Cleanup(srv.Close)
 	return &testAPI{URL: srv.URL, DB: db, Counter: counter, Timeline: timeline}
 }
@@ -69,6 +76,17 @@ func startAPI(tb testing.TB, o apiOptions) *testAPI {
 // composeAPI wires the API exactly as the server does (server.MySQLAdapters + server.NewAPI),
 // with the given cache and timeline publisher and bangumi's default rate limit, process-local.
 func composeAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher, logger *slog.Logger) http.Handler {
+	return composeLimitedAPI(db, cache, timeline, bangumiRateLimit(), logger)
+}
+
+// bangumiRateLimit is bangumi's default limit: 3000 requests per 10 minutes, then a one-hour
+// ban.
+func bangumiRateLimit() ports.RateLimiter {
+	return inmem.NewRateLimiter(10*time.Minute, 3000, time.Hour, nil)
+}
+
+// composeLimitedAPI is composeAPI with the given rate limiter (nil: none).
+func composeLimitedAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher, limiter ports.RateLimiter, logger *slog.Logger) http.Handler {
 	a := server.MySQLAdapters(db)
 	a.Cache = cache
 	if cache != nil {
@@ -76,8 +94,9 @@ func composeAPI(db *sql.DB, cache ports.Cache, timeline ports.TimelinePublisher,
 		a.Responses = httpapi.NewResponseCache(httpapi.ResponseCacheOptions{Logger: logger})
 	}
 	a.Timeline = timeline
-	// bangumi's defaults: 3000 requests per 10 minutes, then a one-hour ban.
-	a.RateLimiter = inmem.NewRateLimiter(10*time.Minute, 3000, time.Hour, nil)
+	if limiter != nil {
+		a.RateLimiter = limiter
+	}
 	return server.NewAPI(a, server.APIOptions{Logger: logger, Version: "compat"})
 }
 
