@@ -13,7 +13,8 @@ import (
 // Run consumes cfg.Kafka.Topics as group cfg.Kafka.GroupID (default
 // go-canal) until ctx is cancelled, in batches (consume.RunBatch: the search
 // handler writes the index once per batch), then finishes the in-flight
-// batch within cfg.ShutdownGrace. Unreachable brokers, databases or
+// batch within cfg.ShutdownGrace. A message that can never be processed goes
+// to its topic's dead-letter topic (<topic>.dlq) before it is committed. Unreachable brokers, databases or
 // Meilisearch are retried with backoff and logged; they never stop the
 // process.
 func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
@@ -33,5 +34,6 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	defer cleanup()
 
 	logger.Info("canal: table handlers registered", "tables", disp.Tables())
-	return consume.ServeBatch(ctx, cfg, cfg.Kafka.Topics, d.Checks, disp.HandleBatch, 0, 0, logger)
+	return consume.ServeBatch(ctx, cfg, cfg.Kafka.Topics, d.Checks, disp.HandleBatch, 0, 0, logger,
+		consume.WithDeadLetterTopics())
 }

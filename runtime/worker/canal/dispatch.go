@@ -10,6 +10,9 @@ import (
 	"slices"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/bangumi/chii/domain"
+	"github.com/bangumi/chii/runtime/worker/consume"
 )
 
 // Event is one decoded Debezium change event (JSON converter with or without schemas: the
@@ -23,8 +26,9 @@ type Event struct {
 	Msg    kafka.Message   // the message (topic, partition, offset, time; Key unwrapped)
 }
 
-// TableHandler processes the events of one table. An error leaves the
-// message uncommitted.
+// TableHandler processes the events of one table. An error of kind domain.ErrInvalid means the
+// event can never be processed: it is dead-lettered. Any other error leaves the message
+// uncommitted: it is handed over again.
 type TableHandler func(ctx context.Context, e Event) error
 
 // Tables the bangumi canal worker reacts to (canal-worker spec §3).
@@ -107,13 +111,15 @@ func unwrapPayload(raw []byte) []byte {
 
 // Handle is the consume.Handler of the canal worker:
 //   - empty value (Debezium tombstone) → success;
-//   - value that is not a JSON envelope → warning, success (skipped);
+//   - value that is not a Debezium JSON envelope (not JSON, no source.table), or an op other
+//     than c/u/d/r for a table with a handler → an error of kind domain.ErrInvalid: the
+//     consume loop dead-letters the message;
 //   - table without handler (unknown, or not implemented yet) → debug, success;
 //   - otherwise the table handler's result (a batch handler's, called with this one event).
 func (d *Dispatcher) Handle(ctx context.Context, m kafka.Message) error {
-	e, ok := d.decode(m)
-	if !ok {
-		return nil
+	e, ok, err := d.decode(m)
+	if err != nil || !ok {
+		return err
 	}
 	if i, ok := d.batchOf[e.Table]; ok {
 		return d.batched[i](ctx, []Event{e})
@@ -124,12 +130,23 @@ func (d *Dispatcher) Handle(ctx context.Context, m kafka.Message) error {
 // HandleBatch is the consume.BatchHandler of the canal worker. It decodes every message as
 // Handle does and, in message order, hands each event of a table with a TableHandler to it;
 // then it hands the events of the tables of each batch handler to that handler in one call.
-// The first error is returned: the whole batch is handed over again, so the handlers of the
-// messages before it run again (every handler is idempotent).
+//
+// A message that cannot be decoded, or whose TableHandler fails permanently (an error of kind
+// domain.ErrInvalid), is poison: the others go on, and once all are done HandleBatch returns
+// a *consume.Poison naming it, so that the loop dead-letters just that message. Any other
+// error is returned at once: the whole batch is handed over again, so the handlers of the
+// messages before it run again (every handler is idempotent). A batch handler's error is
+// returned as it is; a permanent one makes the loop hand the messages over one at a time
+// (consume.BatchHandler), which finds the poison event among the batch's.
 func (d *Dispatcher) HandleBatch(ctx context.Context, msgs []kafka.Message) error {
 	var groups [][]Event
-	for _, m := range msgs {
-		e, ok := d.decode(m)
+	poison := map[int]error{}
+	for i, m := range msgs {
+		e, ok, err := d.decode(m)
+		if err != nil {
+			poison[i] = err
+			continue
+		}
 		if !ok {
 			continue
 		}
@@ -141,7 +158,12 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, msgs []kafka.Message) erro
 			continue
 		}
 		if err := d.handlers[e.Table](ctx, e); err != nil {
-			return fmt.Errorf("%s event at %s/%d/%d: %w", e.Table, m.Topic, m.Partition, m.Offset, err)
+			err = fmt.Errorf("%s event at %s/%d/%d: %w", e.Table, m.Topic, m.Partition, m.Offset, err)
+			if consume.Permanent(err) {
+				poison[i] = err
+				continue
+			}
+			return err
 		}
 	}
 	for i, events := range groups {
@@ -152,35 +174,42 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, msgs []kafka.Message) erro
 			return err
 		}
 	}
+	if len(poison) > 0 {
+		return &consume.Poison{Errs: poison}
+	}
 	return nil
 }
 
-// decode reads m's envelope. ok is false for a message that needs nothing done: a tombstone,
-// a value that is not a JSON envelope (logged), a table without handler (logged at debug).
-func (d *Dispatcher) decode(m kafka.Message) (e Event, ok bool) {
+// ops are the Debezium operations: create, update, delete, snapshot read.
+var ops = map[string]bool{"c": true, "u": true, "d": true, "r": true}
+
+// decode reads m's envelope. ok is false for a message that needs nothing done: a tombstone or
+// a table without handler (logged at debug). err (of kind domain.ErrInvalid) is a message
+// that can never be processed: a value that is not a Debezium JSON envelope, or an unknown op
+// of a table with a handler.
+func (d *Dispatcher) decode(m kafka.Message) (e Event, ok bool, err error) {
 	if len(m.Value) == 0 {
-		return Event{}, false
+		return Event{}, false, nil
 	}
 	var env envelope
 	if err := json.Unmarshal(m.Value, &env); err != nil {
-		d.logger.Warn("canal: skipping message that is not a Debezium JSON envelope",
-			"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
-		return Event{}, false
+		return Event{}, false, domain.Errorf(domain.ErrInvalid, "not a Debezium JSON envelope: %v", err)
 	}
 	if len(env.Schema) > 0 && len(env.Payload) > 0 {
 		// Written with schemas: the envelope is the payload (null: a tombstone), the key's
 		// columns the key's payload.
 		payload := env.Payload
+		if string(payload) == "null" {
+			return Event{}, false, nil
+		}
 		env = envelope{}
 		if err := json.Unmarshal(payload, &env); err != nil {
-			d.logger.Warn("canal: skipping message whose payload is not a Debezium JSON envelope",
-				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
-			return Event{}, false
-		}
-		if string(payload) == "null" {
-			return Event{}, false
+			return Event{}, false, domain.Errorf(domain.ErrInvalid, "payload is not a Debezium JSON envelope: %v", err)
 		}
 		m.Key = unwrapPayload(m.Key)
+	}
+	if env.Source.Table == "" {
+		return Event{}, false, domain.Errorf(domain.ErrInvalid, "not a Debezium JSON envelope: no source.table")
 	}
 	_, batched := d.batchOf[env.Source.Table]
 	if _, ok := d.handlers[env.Source.Table]; !ok && !batched {
@@ -190,7 +219,10 @@ func (d *Dispatcher) decode(m kafka.Message) (e Event, ok bool) {
 		} else {
 			d.logger.Debug("canal: ignoring table", "table", env.Source.Table, "topic", m.Topic, "offset", m.Offset)
 		}
-		return Event{}, false
+		return Event{}, false, nil
 	}
-	return Event{Table: env.Source.Table, Op: env.Op, Before: env.Before, After: env.After, Key: m.Key, Msg: m}, true
+	if !ops[env.Op] {
+		return Event{}, false, domain.Errorf(domain.ErrInvalid, "%s event with unknown op %q", env.Source.Table, env.Op)
+	}
+	return Event{Table: env.Source.Table, Op: env.Op, Before: env.Before, After: env.After, Key: m.Key, Msg: m}, true, nil
 }

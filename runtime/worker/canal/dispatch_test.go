@@ -14,6 +14,7 @@ import (
 
 	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/runtime/worker/canal"
+	"github.com/bangumi/chii/runtime/worker/consume"
 )
 
 func TestDispatcher_Handle(t *testing.T) {
@@ -22,15 +23,20 @@ func TestDispatcher_Handle(t *testing.T) {
 	failing := func(context.Context, canal.Event) error { return errors.New("index down") }
 
 	tests := []struct {
-		name      string
-		value     string
-		wantErr   bool
-		wantTable string // "" = no handler called
-		wantLog   string
+		name          string
+		value         string
+		wantErr       bool
+		wantPermanent bool   // the error is a dead letter's (consume.Permanent)
+		wantTable     string // "" = no handler called
+		wantLog       string
 	}{
 		{name: "Tombstone", value: ""},
-		{name: "InvalidJSON", value: "{not json", wantLog: "not a Debezium JSON envelope"},
+		{name: "InvalidJSONIsPermanent", value: "{not json", wantErr: true, wantPermanent: true},
+		{name: "NotAnObjectIsPermanent", value: `[1,2]`, wantErr: true, wantPermanent: true},
+		{name: "NoSourceTableIsPermanent", value: `{"op":"c","after":{}}`, wantErr: true, wantPermanent: true},
+		{name: "UnknownOpIsPermanent", value: `{"source":{"table":"chii_subjects"},"op":"x"}`, wantErr: true, wantPermanent: true},
 		{name: "UnknownTable", value: `{"before":null,"after":{"idx_id":1},"source":{"table":"chii_index"},"op":"c"}`, wantLog: "ignoring table"},
+		{name: "UnknownTableAnyOp", value: `{"source":{"table":"chii_index"},"op":"t"}`, wantLog: "ignoring table"},
 		{name: "KnownTableWithoutHandler", value: `{"before":null,"after":{"uid":1},"source":{"table":"chii_members"},"op":"u"}`, wantLog: "no handler registered"},
 		{name: "SchemaWrappedTombstone", value: `{"schema":{"type":"struct"},"payload":null}`},
 		{
@@ -58,6 +64,9 @@ func TestDispatcher_Handle(t *testing.T) {
 			err := d.Handle(t.Context(), kafka.Message{Key: []byte(`{"subject_id":8}`), Value: []byte(tt.value)})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Handle() error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if consume.Permanent(err) != tt.wantPermanent {
+				t.Errorf("Handle() error = %v, permanent = %v, want %v", err, consume.Permanent(err), tt.wantPermanent)
 			}
 			if tt.wantTable == "" && len(got) > 0 {
 				t.Errorf("handler called with %+v, want none", got)

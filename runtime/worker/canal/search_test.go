@@ -19,6 +19,7 @@ import (
 	"github.com/bangumi/chii/domain/search"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/worker/canal"
+	"github.com/bangumi/chii/runtime/worker/consume"
 )
 
 // syncCall is one call of a recordingSyncer.
@@ -121,14 +122,13 @@ func TestSearchHandler_ID(t *testing.T) {
 }
 
 // Events that no retry could ever handle are logged and acknowledged, so they never hold
-// their partition: an unknown op (a warning, as bangumi's Go worker), an event without a
-// usable id (an error, with its key).
+// their partition: an event without a usable id (an error, with its key). (An unknown op
+// never reaches the handler: the dispatcher dead-letters it, TestDispatcher_Handle.)
 func TestSearchHandler_SkipsWhatCanNeverBeHandled(t *testing.T) {
 	for _, tc := range []struct {
 		name, level, log string
 		msg              kafka.Message
 	}{
-		{"UnknownOp", "WARN", "unknown op", event("chii_subjects", "t", `{"subject_id":8}`, "", "")},
 		{"NoID", "ERROR", "without a usable id", event("chii_persons", "u", `{"uid":1}`, `{"prsn_name":"x"}`, `{"prsn_name":"y"}`)},
 		{"IDZero", "ERROR", "without a usable id", event("chii_characters", "u", `{"crt_id":0}`, "", "")},
 		{"IDNegative", "ERROR", "without a usable id", event("chii_characters", "u", `{"crt_id":-1}`, "", "")},
@@ -194,8 +194,10 @@ func TestDispatcher_HandleBatch(t *testing.T) {
 		event("chii_index", "c", `{"idx_id":1}`, "", `{"idx_id":1}`),
 		event("chii_members", "u", `{"uid":2}`, `{"uid":2}`, `{"uid":2}`),
 	}
-	if err := d.HandleBatch(t.Context(), msgs); err != nil {
-		t.Fatalf("HandleBatch() = %v", err)
+	// The invalid message is poison: the others are done, and it alone is named.
+	err := d.HandleBatch(t.Context(), msgs)
+	if p, ok := errors.AsType[*consume.Poison](err); !ok || len(p.Errs) != 1 || !consume.Permanent(p.Errs[1]) {
+		t.Fatalf("HandleBatch() = %v, want a *consume.Poison naming message 1 alone", err)
 	}
 	if diff := cmp.Diff([]string{`{"uid":1}`, `{"uid":2}`}, members); diff != "" {
 		t.Errorf("member events (-want +got):\n%s", diff)
@@ -203,12 +205,12 @@ func TestDispatcher_HandleBatch(t *testing.T) {
 	if diff := cmp.Diff([]syncCall{{search.KindSubject, []uint32{8}}}, s.calls); diff != "" {
 		t.Errorf("Sync calls (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(buf.String(), "not a Debezium JSON envelope") {
-		t.Errorf("the invalid message is not logged:\n%s", buf.String())
+	if !strings.Contains(err.Error(), "not a Debezium JSON envelope") {
+		t.Errorf("the poison error does not say why: %v", err)
 	}
 
 	members, s.calls = nil, nil
-	err := d.HandleBatch(t.Context(), append(msgs, event("chii_members", "u", `{"uid":3}`, "{}", "{}")))
+	err = d.HandleBatch(t.Context(), append(msgs, event("chii_members", "u", `{"uid":3}`, "{}", "{}")))
 	if err == nil || !strings.Contains(err.Error(), "redis down") {
 		t.Errorf("HandleBatch() with a failing member event = %v, want its error", err)
 	}

@@ -17,11 +17,15 @@ import (
 )
 
 // BatchHandler processes a batch of messages, in fetch order (the order of each partition).
-// A nil error commits every message of the batch. An error means "not done": the loop logs
-// it and hands the same batch to the handler again after a backoff, so nothing fetched after
-// it is handled or committed first. The handler must therefore be idempotent over the batch
-// (a retry may redo what a failed attempt did). A message that can never be processed (a
-// poison message) is the handler's to log and to leave out of its error.
+// A nil error commits every message of the batch. A *Poison error says every message is done
+// but the poison ones it names: the loop dead-letters those, then commits the batch. An error
+// for which Permanent holds (a poison message the handler cannot point at, such as a bulk
+// write rejected as a whole) makes the loop isolate it: it hands the messages of the batch to
+// the handler one at a time, each a batch of one, so that only the message that fails
+// permanently alone is dead-lettered. Any other error means "not done": the loop logs it and
+// hands the same batch to the handler again after a backoff, so nothing fetched after it is
+// handled or committed first. The handler must therefore be idempotent over the batch (a
+// retry, or the isolation, may redo what a failed attempt did).
 type BatchHandler func(ctx context.Context, msgs []kafka.Message) error
 
 // Batch defaults.
@@ -48,6 +52,11 @@ type BatchOptions struct {
 	// Backoff bounds for retrying failed fetches and failed batches; zero values mean 500ms
 	// and 30s.
 	MinBackoff, MaxBackoff time.Duration
+	// DeadLetters keeps the poison messages; nil logs them (key and value) and acknowledges
+	// them.
+	DeadLetters DeadLetters
+	// Metrics counts messages, retries and dead letters; nil counts nothing.
+	Metrics *Metrics
 }
 
 // RunBatch is Run for handlers that are cheaper per batch than per message (one index write
@@ -56,8 +65,8 @@ type BatchOptions struct {
 //
 // It waits as long as it takes for a batch's first message, then fetches more until the
 // batch holds MaxMessages or Linger has passed since the first one, and hands the batch to
-// the handler. The batch is committed only after the handler succeeded; a handler error or
-// panic is logged and the same batch is retried with backoff until it succeeds or ctx is
+// the handler. The batch is committed only after the handler succeeded and its poison
+// messages (see BatchHandler) are in DeadLetters; any other handler error or panic is logged and the same batch is retried with backoff until it succeeds or ctx is
 // cancelled, and nothing after it is fetched meanwhile. Messages fetched while ctx is being
 // cancelled (a batch still collecting, or a failed batch waiting for its retry) are not
 // handled and stay uncommitted: they are delivered again. Fetch errors are logged with the
@@ -104,7 +113,8 @@ func RunBatch(ctx context.Context, o BatchOptions) error {
 			bo.Reset()
 		}
 
-		if !handleBatchUntilDone(ctx, workCtx, o, batch) {
+		l := loop{logger: o.Logger, dl: o.DeadLetters, metrics: o.Metrics, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff}
+		if !handleBatchUntilDone(ctx, workCtx, l, o.Handler, batch) {
 			return nil // stopping: the batch stays uncommitted and is delivered again
 		}
 		if err := o.Reader.CommitMessages(workCtx, batch...); err != nil {
@@ -120,12 +130,13 @@ func RunBatch(ctx context.Context, o BatchOptions) error {
 // ServeBatch is Serve with RunBatch: topics are consumed in batches of at most maxMessages
 // messages (0: DefaultMaxMessages) collected for at most linger (0: DefaultLinger).
 func ServeBatch(ctx context.Context, cfg config.Config, topics []string, checks []health.Check, h BatchHandler,
-	maxMessages int, linger time.Duration, logger *slog.Logger,
+	maxMessages int, linger time.Duration, logger *slog.Logger, opts ...ServeOption,
 ) error {
-	return serve(ctx, cfg, topics, checks, logger, func(ctx context.Context, reader Reader, grace time.Duration) error {
+	so := serveOptions(opts)
+	return serve(ctx, cfg, topics, checks, logger, so, func(ctx context.Context, reader Reader, dl DeadLetters, grace time.Duration) error {
 		return RunBatch(ctx, BatchOptions{
 			Reader: reader, Handler: h, Logger: logger, Brokers: cfg.Kafka.Brokers,
-			MaxMessages: maxMessages, Linger: linger, Grace: grace,
+			MaxMessages: maxMessages, Linger: linger, Grace: grace, DeadLetters: dl, Metrics: so.metrics,
 		})
 	})
 }
@@ -169,18 +180,39 @@ func collect(ctx context.Context, r Reader, maxMessages int, linger time.Duratio
 	return batch, nil
 }
 
-// handleBatchUntilDone hands batch to the handler until it succeeds (true) or ctx is
-// cancelled (false).
-func handleBatchUntilDone(ctx, workCtx context.Context, o BatchOptions, batch []kafka.Message) bool {
-	bo := backoff.Backoff{Min: o.MinBackoff, Max: o.MaxBackoff}
+// handleBatchUntilDone hands batch to h until it succeeds, its poison messages are
+// dead-lettered or, after a permanent error, each of its messages is done alone (true), or
+// ctx is cancelled (false).
+func handleBatchUntilDone(ctx, workCtx context.Context, l loop, h BatchHandler, batch []kafka.Message) bool {
+	bo := backoff.Backoff{Min: l.minBackoff, Max: l.maxBackoff}
 	first, last := batch[0], batch[len(batch)-1]
 	for attempt := 1; ; attempt++ {
-		err := handleBatch(workCtx, o.Handler, batch)
+		start := time.Now()
+		err := handleBatch(workCtx, h, batch)
+		l.metrics.handledBatch(batch, time.Since(start), err)
 		if err == nil {
 			return true
 		}
+		if p, ok := errors.AsType[*Poison](err); ok {
+			return deadLetterPoison(ctx, workCtx, l, batch, p)
+		}
+		if Permanent(err) {
+			if len(batch) == 1 {
+				return deadLetterUntilDone(ctx, workCtx, l, batch[0], err)
+			}
+			l.logger.Warn("batch handler failed permanently; handing its messages over one at a time to find the poison one",
+				"messages", len(batch), "first_topic", first.Topic, "first_partition", first.Partition,
+				"first_offset", first.Offset, "err", err.Error())
+			for _, m := range batch {
+				if !handleBatchUntilDone(ctx, workCtx, l, h, []kafka.Message{m}) {
+					return false
+				}
+			}
+			return true
+		}
 		wait := bo.Next()
-		o.Logger.Error("batch handler failed; retrying the batch, nothing after it is committed",
+		l.metrics.retried(first.Topic, "handler")
+		l.logger.Error("batch handler failed; retrying the batch, nothing after it is committed",
 			"messages", len(batch),
 			"first_topic", first.Topic, "first_partition", first.Partition, "first_offset", first.Offset,
 			"last_topic", last.Topic, "last_partition", last.Partition, "last_offset", last.Offset,
@@ -189,6 +221,22 @@ func handleBatchUntilDone(ctx, workCtx context.Context, o BatchOptions, batch []
 			return false
 		}
 	}
+}
+
+// deadLetterPoison dead-letters the messages p names, in batch order (an index outside the
+// batch is ignored): true once all are stored, false when ctx was cancelled first.
+func deadLetterPoison(ctx, workCtx context.Context, l loop, batch []kafka.Message, p *Poison) bool {
+	for i, m := range batch {
+		if cause, ok := p.Errs[i]; ok {
+			if cause == nil {
+				cause = errors.New("poison message")
+			}
+			if !deadLetterUntilDone(ctx, workCtx, l, m, cause) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func handleBatch(ctx context.Context, h BatchHandler, batch []kafka.Message) (err error) {

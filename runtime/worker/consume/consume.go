@@ -23,10 +23,11 @@ type Reader interface {
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Handler processes one message. A nil error commits the message. An error means "not done":
-// the loop logs it and hands the same message to the handler again after a backoff, so
-// nothing behind it in its partition is committed first. A message that can never be
-// processed (a poison message) is the handler's to log and to acknowledge with nil.
+// Handler processes one message. A nil error commits the message. An error for which
+// Permanent holds (it wraps domain.ErrInvalid) means the message can never be processed (a
+// poison message): the loop hands it to DeadLetters and commits it once that succeeded. Any
+// other error means "not done": the loop logs it and hands the same message to the handler
+// again after a backoff, so nothing behind it in its partition is committed first.
 type Handler func(ctx context.Context, m kafka.Message) error
 
 // Options configures Run.
@@ -42,6 +43,19 @@ type Options struct {
 	// Backoff bounds for retrying failed fetches and failed messages; zero values mean
 	// 500ms and 30s.
 	MinBackoff, MaxBackoff time.Duration
+	// DeadLetters keeps the poison messages; nil logs them (key and value) and acknowledges
+	// them.
+	DeadLetters DeadLetters
+	// Metrics counts messages, retries and dead letters; nil counts nothing.
+	Metrics *Metrics
+}
+
+// loop is what the handling of a message needs of the options of Run or RunBatch.
+type loop struct {
+	logger                 *slog.Logger
+	dl                     DeadLetters
+	metrics                *Metrics
+	minBackoff, maxBackoff time.Duration
 }
 
 // Run consumes until ctx is cancelled, then returns nil once the in-flight
@@ -50,6 +64,8 @@ type Options struct {
 // logged and the same message is retried with backoff until it succeeds or
 // ctx is cancelled; it is committed only after it succeeded, and no later
 // message is handled before it (a commit of a later offset would skip it).
+// A permanent error (Permanent) dead-letters the message, and it is committed
+// only after that succeeded (a failed dead-letter write is retried likewise).
 // Commit errors are logged (the message may then be delivered again).
 func Run(ctx context.Context, o Options) error {
 	if o.Reader == nil || o.Handler == nil || o.Logger == nil {
@@ -96,7 +112,8 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		}
 
-		if !handleUntilDone(ctx, workCtx, o, m) {
+		l := loop{logger: o.Logger, dl: o.DeadLetters, metrics: o.Metrics, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff}
+		if !handleUntilDone(ctx, workCtx, l, o.Handler, m) {
 			return nil // stopping: m stays uncommitted and is delivered again
 		}
 		if err := o.Reader.CommitMessages(workCtx, m); err != nil {
@@ -106,16 +123,23 @@ func Run(ctx context.Context, o Options) error {
 	}
 }
 
-// handleUntilDone hands m to the handler until it succeeds (true) or ctx is cancelled (false).
-func handleUntilDone(ctx, workCtx context.Context, o Options, m kafka.Message) bool {
-	bo := backoff.Backoff{Min: o.MinBackoff, Max: o.MaxBackoff}
+// handleUntilDone hands m to h until it succeeds or its permanent error was dead-lettered
+// (true), or ctx is cancelled (false).
+func handleUntilDone(ctx, workCtx context.Context, l loop, h Handler, m kafka.Message) bool {
+	bo := backoff.Backoff{Min: l.minBackoff, Max: l.maxBackoff}
 	for attempt := 1; ; attempt++ {
-		err := handle(workCtx, o.Handler, m)
+		start := time.Now()
+		err := handle(workCtx, h, m)
+		l.metrics.handled(m.Topic, time.Since(start), err)
 		if err == nil {
 			return true
 		}
+		if Permanent(err) {
+			return deadLetterUntilDone(ctx, workCtx, l, m, err)
+		}
 		wait := bo.Next()
-		o.Logger.Error("message handler failed; retrying the message, nothing after it is committed",
+		l.metrics.retried(m.Topic, "handler")
+		l.logger.Error("message handler failed; retrying the message, nothing after it is committed",
 			"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "attempt", attempt,
 			"retry_in", wait.Round(time.Millisecond).String(), "err", err.Error())
 		if ctx.Err() != nil || !backoff.Sleep(ctx, wait) {

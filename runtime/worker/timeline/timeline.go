@@ -7,10 +7,14 @@
 // holding its partition):
 //
 //   - written: the handler returns nil after the transaction committed, so
-//     the offset is committed only once the row is durable;
+//     the offset is committed only once the row is durable; a message delivered
+//     again (the process stopped between the two commits) finds its row and
+//     writes nothing (timeline.Plan);
 //   - poison (domain.ErrInvalid: not JSON, unknown op, rejected input): it can
-//     never be written, so it is logged at error level with its whole key and
-//     value (to replay it once fixed) and acknowledged;
+//     never be written, so the handler returns the error as it is and the loop
+//     produces the message to the dead-letter topic (timeline.dlq: key, value,
+//     the error and the source offset in headers), committing it only once that
+//     write succeeded;
 //   - any other error (MySQL down, deadlock, timeout): returned, so the loop
 //     retries the message until it is written; a message still unwritten when
 //     the process stops is delivered again after the restart.
@@ -18,13 +22,11 @@ package timeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/bangumi/chii/domain"
 	tl "github.com/bangumi/chii/domain/timeline"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/internal/deps"
@@ -51,13 +53,8 @@ func NewHandler(o HandlerOptions) consume.Handler {
 			return nil
 		}
 		err := o.Write(ctx, tl.Message{Key: km.Key, Value: km.Value})
-		if errors.Is(err, domain.ErrInvalid) {
-			o.Logger.Error("timeline: message rejected and acknowledged; replay it from this line once fixed",
-				"topic", km.Topic, "partition", km.Partition, "offset", km.Offset,
-				"key", string(km.Key), "value", string(km.Value), "err", err.Error())
-			return nil
-		}
 		if err != nil {
+			// domain.ErrInvalid stays in the chain: the loop dead-letters the message.
 			return fmt.Errorf("timeline: write message at offset %d: %w", km.Offset, err)
 		}
 		return nil
@@ -81,5 +78,5 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	defer cleanup()
 
 	h := NewHandler(HandlerOptions{Logger: logger, Write: w})
-	return consume.Serve(ctx, cfg, []string{cfg.TimelineTopic}, d.Checks, h, logger)
+	return consume.Serve(ctx, cfg, []string{cfg.TimelineTopic}, d.Checks, h, logger, consume.WithDeadLetterTopics())
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	tl "github.com/bangumi/chii/domain/timeline"
 	"github.com/bangumi/chii/domain/usecase"
 	"github.com/bangumi/chii/runtime/config"
+	"github.com/bangumi/chii/runtime/worker/consume"
 	"github.com/bangumi/chii/runtime/worker/timeline"
 )
 
@@ -85,21 +85,14 @@ func TestNewHandler(t *testing.T) {
 		}
 	})
 
-	t.Run("PoisonLoggedWholeAndAcknowledged", func(t *testing.T) {
+	t.Run("PoisonIsPermanent", func(t *testing.T) {
+		// The consume loop dead-letters a message whose handler error is permanent.
 		store := inmem.NewStore()
-		h, logs := newHandler(usecase.TimelineWriter{UoW: store.UnitOfWork()}.Write)
+		h, _ := newHandler(usecase.TimelineWriter{UoW: store.UnitOfWork()}.Write)
 		for _, v := range []string{`{oops`, `{"op":"blog","message":{"uid":1}}`, `{"op":"daily","message":{"uid":1,"type":6,"mid":2}}`} {
-			if err := h(t.Context(), kafka.Message{Topic: "timeline", Offset: 3, Key: []byte("1"), Value: []byte(v)}); err != nil {
-				t.Errorf("handler(%s) = %v, want nil (acknowledged)", v, err)
-			}
-			line := ""
-			for _, l := range strings.Split(logs.String(), "\n") {
-				if strings.Contains(l, `"level":"ERROR"`) && strings.Contains(l, "message rejected") && strings.Contains(l, `"value":`+strconv.Quote(v)) {
-					line = l
-				}
-			}
-			if line == "" || !strings.Contains(line, `"key":"1"`) || !strings.Contains(line, `"offset":3`) {
-				t.Errorf("no error line with the whole message %s:\n%s", v, logs.String())
+			err := h(t.Context(), kafka.Message{Topic: "timeline", Offset: 3, Key: []byte("1"), Value: []byte(v)})
+			if !consume.Permanent(err) {
+				t.Errorf("handler(%s) = %v, want a permanent error (dead-lettered)", v, err)
 			}
 		}
 		if n := len(store.TimelineRows()); n != 0 {
@@ -157,22 +150,23 @@ func loadConfig(t *testing.T, brokers []string, dsn string) config.Config {
 	return cfg
 }
 
-// startRun runs the worker until the returned stop is called; stop returns Run's error.
+// startRun runs the worker until the returned stop is called; stop returns Run's error (and
+// the same again when called again).
 func startRun(t *testing.T, cfg config.Config, logs *syncBuf) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- timeline.Run(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil))) }()
-	return func() error {
+	return sync.OnceValue(func() error {
 		cancel()
 		select {
 		case err := <-done:
 			return err
 		case <-time.After(10 * time.Second):
-			t.Fatal("Run() did not return within 10s of cancel")
+			t.Error("Run() did not return within 10s of cancel")
 			return nil
 		}
-	}
+	})
 }
 
 func produce(t *testing.T, brokers []string, msgs ...kafka.Message) {
@@ -250,10 +244,10 @@ func waitCommitted(t *testing.T, brokers []string, want int64, logs *syncBuf) {
 }
 
 // TestRun_WritesAndCommits runs the worker on an in-process broker and MySQL: the rows are
-// written (two monos batched into one row), poison messages are logged and acknowledged, and
-// the group's committed offset moves past every message.
+// written (two monos batched into one row), poison messages land in timeline.dlq with their
+// key, value and error, and the group's committed offset moves past every message.
 func TestRun_WritesAndCommits(t *testing.T) {
-	brokers := testenv.Kafka(t, "timeline")
+	brokers := testenv.Kafka(t, "timeline", "timeline.dlq")
 	dsn, db := testenv.MySQL(t)
 	msgs := e2eMessages(t)
 	produce(t, brokers, msgs...)
@@ -267,16 +261,14 @@ func TestRun_WritesAndCommits(t *testing.T) {
 	if diff := cmp.Diff(e2eRows, timelineRows(t, db)); diff != "" {
 		t.Errorf("chii_timeline mismatch (-want +got):\n%s", diff)
 	}
-	if n := strings.Count(logs.String(), "message rejected and acknowledged"); n != 2 {
-		t.Errorf("%d rejected-message lines, want 2:\n%s", n, logs.String())
-	}
+	assertDeadLetters(t, brokers, msgs, []int64{2, 4}, []string{"episode status is none", "not a JSON"})
 }
 
 // TestRun_MySQLDownCommitsNothing: with MySQL unreachable the worker retries, commits
 // nothing and stops within the grace period; once MySQL is back, the same messages are
 // delivered again and written.
 func TestRun_MySQLDownCommitsNothing(t *testing.T) {
-	brokers := testenv.Kafka(t, "timeline")
+	brokers := testenv.Kafka(t, "timeline", "timeline.dlq")
 	dsn, db := testenv.MySQL(t)
 	msgs := e2eMessages(t)
 	produce(t, brokers, msgs...)
