@@ -17,14 +17,17 @@ import (
 
 // Fixture is the data a factory loads into a fresh store before a suite runs.
 type Fixture struct {
-	Subjects           []subject.Subject
-	Characters         []character.Character
-	Persons            []person.Person
-	Relations          []subject.Relation
-	Appearances        []character.Appearance
-	Casts              []character.Cast
-	Credits            []person.Credit
-	Users              []user.User
+	Subjects    []subject.Subject
+	Characters  []character.Character
+	Persons     []person.Person
+	Relations   []subject.Relation
+	Appearances []character.Appearance
+	Casts       []character.Cast
+	Credits     []person.Credit
+	Users       []user.User
+	// UserGroups are chii_usergroup rows: usr_grp_perm by usr_grp_id (a user's GroupPermissions
+	// is read from them, its own value ignored).
+	UserGroups         map[uint16]string
 	Tokens             []FixtureToken
 	SubjectCollections []user.SubjectCollection
 	MonoCollects       []collect.MonoCollect

@@ -14,16 +14,23 @@ func userFixture() Fixture {
 		{
 			ID: 382951, Username: "382951", Nickname: "dev & <test>", GroupID: 10, RegTime: time.Date(2017, 12, 3, 8, 51, 16, 0, time.UTC),
 			Avatar: "000/38/29/382951.jpg?r=1571167246", Sign: "treeholechan@gmail.com 密码:lovemeplease",
-			Email: "treeholechan@gmail.com", TimeOffset: "-5",
+			Email: "treeholechan@gmail.com", TimeOffset: "-5", GroupPermissions: groupNormal,
 		},
 		{ID: 1, Username: "Sai", Nickname: "Sai🖖", GroupID: 1, RegTime: time.Date(2008, 7, 14, 10, 27, 43, 0, time.UTC), TimeOffset: "9999"},
 		// Profile columns as bangumi stores them: the sign HTML-escaped, returned as stored.
 		{
 			ID: 318250, Username: "treehole2", Nickname: "", GroupID: 5, RegTime: readT0,
 			Sign: "o &lt;img src=&quot;#&quot; &gt;&lt;/img&gt;", Email: "treeholechan2@gmail.com",
+			ACL: `a:1:{s:8:"user_ban";s:1:"1";}`, GroupPermissions: groupBanned,
 		},
-	}}
+	}, UserGroups: map[uint16]string{10: groupNormal, 5: groupBanned}} // group 1 has no row
 }
+
+// Stored group permissions (usr_grp_perm), as bangumi writes them.
+const (
+	groupNormal = `a:2:{s:12:"subject_edit";s:1:"1";s:7:"ep_edit";s:1:"1";}`
+	groupBanned = `{"user_ban":"1"}`
+)
 
 // TestUserRepository checks a ports.UserRepository.
 func TestUserRepository(t *testing.T, newRepos NewRepos) {

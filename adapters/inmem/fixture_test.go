@@ -19,6 +19,9 @@ func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
 	s.PutCast(f.Casts...)
 	s.PutCredit(f.Credits...)
 	s.PutUser(f.Users...)
+	for id, perm := range f.UserGroups {
+		s.PutUserGroup(id, perm)
+	}
 	for _, t := range f.Tokens {
 		s.PutToken(t.Value, time.Unix(t.Expires, 0), t.Token)
 	}

@@ -370,7 +370,19 @@ type UserRepository struct{ s *Store }
 func (s *Store) Users() UserRepository { return UserRepository{s} }
 
 func (r UserRepository) Get(_ context.Context, id uint32) (user.User, error) {
-	return get(r.s, func(d *data) map[uint32]user.User { return d.users }, id, "user")
+	var (
+		u     user.User
+		found bool
+	)
+	r.s.read(func(d *data) {
+		if u, found = d.users[id]; found {
+			u.GroupPermissions = d.userGroups[u.GroupID]
+		}
+	})
+	if !found {
+		return u, notFound("user")
+	}
+	return u, nil
 }
 
 func (r UserRepository) GetByUsername(_ context.Context, username string) (user.User, error) {
@@ -385,6 +397,7 @@ func (r UserRepository) GetByUsername(_ context.Context, username string) (user.
 				u, found = v, true
 			}
 		}
+		u.GroupPermissions = d.userGroups[u.GroupID]
 	})
 	if !found {
 		return u, notFound("user")

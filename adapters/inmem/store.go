@@ -59,6 +59,7 @@ type data struct {
 	characters         map[uint32]character.Character
 	persons            map[uint32]person.Person
 	users              map[uint32]user.User
+	userGroups         map[uint16]string // chii_usergroup.usr_grp_perm, by usr_grp_id
 	relations          []subject.Relation
 	appearances        []character.Appearance
 	casts              []character.Cast
@@ -103,6 +104,7 @@ func (d *data) clone() data {
 		characters:         cloneMap(d.characters),
 		persons:            cloneMap(d.persons),
 		users:              cloneMap(d.users),
+		userGroups:         cloneMap(d.userGroups),
 		relations:          slices.Clone(d.relations),
 		appearances:        slices.Clone(d.appearances),
 		casts:              slices.Clone(d.casts),
@@ -179,6 +181,16 @@ func (s *Store) PutUser(users ...user.User) {
 		for _, v := range users {
 			d.users[v.ID] = v
 		}
+	})
+}
+
+// PutUserGroup sets the stored permissions (usr_grp_perm) of a user group.
+func (s *Store) PutUserGroup(id uint16, permissions string) {
+	s.write(func(d *data) {
+		if d.userGroups == nil {
+			d.userGroups = map[uint16]string{}
+		}
+		d.userGroups[id] = permissions
 	})
 }
 

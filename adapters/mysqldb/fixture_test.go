@@ -139,8 +139,11 @@ func loadFixture(tb testing.TB, db *sql.DB, f contracttests.Fixture) {
 		insert("chii_members", goqu.Record{
 			"uid": u.ID, "username": u.Username, "nickname": u.Nickname, "avatar": u.Avatar, "groupid": u.GroupID,
 			"regdate": u.RegTime.Unix(), "sign": u.Sign, "email": u.Email, "timeoffset": u.TimeOffset,
-			"password_crypt": "", "acl": "",
+			"password_crypt": "", "acl": u.ACL,
 		})
+	}
+	for id, perm := range f.UserGroups {
+		insert("chii_usergroup", goqu.Record{"usr_grp_id": id, "usr_grp_name": "", "usr_grp_perm": perm, "usr_grp_dateline": 0})
 	}
 	for _, t := range f.Tokens {
 		var uid, scope any

@@ -20,7 +20,7 @@ var (
 	_ ports.TokenRepository = (*TokenRepository)(nil)
 )
 
-// UserRepository reads chii_members.
+// UserRepository reads chii_members ⟕ chii_usergroup (the group's permissions).
 type UserRepository struct{ q Querier }
 
 // NewUserRepository returns a user repository reading through q.
@@ -31,12 +31,16 @@ func (r *UserRepository) find(ctx context.Context, what string, where exp.Expres
 		u     user.User
 		found bool
 	)
-	ds := from("chii_members").Select("uid", "username", "nickname", "groupid", "regdate",
-		"avatar", "sign", "email", "timeoffset").Where(where).Limit(1)
+	ds := from(goqu.T("chii_members").As("m")).
+		LeftJoin(goqu.T("chii_usergroup").As("g"), goqu.On(goqu.I("g.usr_grp_id").Eq(goqu.I("m.groupid")))).
+		Select(goqu.I("m.uid"), goqu.I("m.username"), goqu.I("m.nickname"), goqu.I("m.groupid"), goqu.I("m.regdate"),
+			goqu.I("m.avatar"), goqu.I("m.sign"), goqu.I("m.email"), goqu.I("m.timeoffset"), goqu.I("m.acl"),
+			goqu.COALESCE(goqu.I("g.usr_grp_perm"), "")).
+		Where(where).Limit(1)
 	err := queryRows(ctx, r.q, what, ds, func(rows *sql.Rows) error {
 		var regdate int64
 		if err := rows.Scan(&u.ID, &u.Username, &u.Nickname, &u.GroupID, &regdate,
-			&u.Avatar, &u.Sign, &u.Email, &u.TimeOffset); err != nil {
+			&u.Avatar, &u.Sign, &u.Email, &u.TimeOffset, &u.ACL, &u.GroupPermissions); err != nil {
 			return err
 		}
 		u.RegTime, found = time.Unix(regdate, 0).UTC(), true
@@ -47,7 +51,7 @@ func (r *UserRepository) find(ctx context.Context, what string, where exp.Expres
 
 // Get loads the member uid = id.
 func (r *UserRepository) Get(ctx context.Context, id uint32) (user.User, error) {
-	u, found, err := r.find(ctx, "get user", goqu.C("uid").Eq(id))
+	u, found, err := r.find(ctx, "get user", goqu.I("m.uid").Eq(id))
 	if err == nil && !found {
 		err = domain.Errorf(domain.ErrNotFound, "user %d not found", id)
 	}
@@ -64,7 +68,7 @@ func (r *UserRepository) GetByUsername(ctx context.Context, username string) (us
 	if !storableUsername(username) {
 		return user.User{}, domain.Errorf(domain.ErrNotFound, "user %q not found", username)
 	}
-	u, found, err := r.find(ctx, "get user by name", goqu.C("username").Eq(username))
+	u, found, err := r.find(ctx, "get user by name", goqu.I("m.username").Eq(username))
 	if err == nil && !found {
 		err = domain.Errorf(domain.ErrNotFound, "user %q not found", username)
 	}

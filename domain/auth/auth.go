@@ -26,6 +26,9 @@ type Auth struct {
 	RegTime time.Time       `json:"reg_time"`
 	Legacy  bool            `json:"legacy"`
 	Scopes  map[string]bool `json:"scopes,omitempty"`
+	// Banned: the member holds the user_ban permission (its group's or its own); it may read
+	// but not write (N13).
+	Banned bool `json:"banned,omitempty"`
 }
 
 // LoggedIn reports whether the caller presented a valid token.

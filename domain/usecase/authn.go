@@ -2,6 +2,7 @@ package usecase
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/bangumi/chii/domain"
@@ -47,6 +48,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (auth.Au
 			return auth.Auth{}, wrap("load token user", err)
 		}
 		legacy, scopes := auth.ParseScope(t.Scope)
-		return auth.Auth{UserID: u.ID, GroupID: u.GroupID, RegTime: u.RegTime, Legacy: legacy, Scopes: scopes}, nil
+		// auth.md §3.6: undecodable group data grants nothing; an undecodable acl of the
+		// member itself is an error (a 500), as bangumi has it.
+		group, err := auth.ParsePermissions(u.GroupPermissions)
+		if err != nil {
+			group = nil
+		}
+		acl, err := auth.ParsePermissions(u.ACL)
+		if err != nil {
+			return auth.Auth{}, wrap("permissions of user "+strconv.FormatUint(uint64(u.ID), 10), err)
+		}
+		return auth.Auth{UserID: u.ID, GroupID: u.GroupID, RegTime: u.RegTime, Legacy: legacy, Scopes: scopes,
+			Banned: auth.Banned(group, acl)}, nil
 	})
 }

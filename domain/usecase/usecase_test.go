@@ -3,6 +3,7 @@ package usecase_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -363,5 +364,36 @@ func TestAuthenticator(t *testing.T) {
 	for _, tok := range []string{"expired", "zero-user", "no-user-row", "GOOD", "unknown"} {
 		_, err := uc.Authenticate(ctx, tok)
 		wantKind(t, err, domain.ErrUnauthorized, "access token has been expired or doesn't exist")
+	}
+}
+
+// TestAuthenticator_UserBan: the user_ban permission of the member's group or of its own acl
+// bans it (OR); undecodable group data grants nothing, an undecodable acl is an error.
+func TestAuthenticator_UserBan(t *testing.T) {
+	ctx := context.Background()
+	s := seed()
+	s.PutUserGroup(5, `a:1:{s:8:"user_ban";s:1:"1";}`)
+	s.PutUserGroup(10, `{"subject_edit":"1"}`)
+	s.PutUserGroup(11, `a:1:{`) // corrupt
+	for _, u := range []user.User{
+		{ID: 30, GroupID: 10},
+		{ID: 31, GroupID: 5},
+		{ID: 32, GroupID: 10, ACL: `{"user_ban":"1"}`},
+		{ID: 33, GroupID: 11},
+		{ID: 34, GroupID: 10, ACL: `{"user_ban":`},
+		{ID: 35, GroupID: 10, ACL: `{"user_ban":"0"}`},
+	} {
+		s.PutUser(u)
+		s.PutToken(strconv.Itoa(int(u.ID)), now.Add(time.Hour), auth.Token{UserID: strconv.Itoa(int(u.ID))})
+	}
+	uc := &usecase.Authenticator{Tokens: s.Tokens(), Users: s.Users(), Clock: fixedClock{}}
+	for tok, want := range map[string]bool{"30": false, "31": true, "32": true, "33": false, "35": false} {
+		a, err := uc.Authenticate(ctx, tok)
+		if err != nil || a.Banned != want {
+			t.Errorf("Authenticate(user %s) = Banned %v, %v; want %v", tok, a.Banned, err, want)
+		}
+	}
+	if _, err := uc.Authenticate(ctx, "34"); err == nil || errors.Is(err, domain.ErrUnauthorized) {
+		t.Errorf("Authenticate with an undecodable acl: %v, want an internal error", err)
 	}
 }

@@ -18,6 +18,9 @@ type User struct {
 	Email string
 	// TimeOffset is chii_members.timeoffset as stored (char(4)); TimeOffsetHours reads it.
 	TimeOffset string
+	// ACL is chii_members.acl as stored (auth.ParsePermissions reads it); GroupPermissions is
+	// the usr_grp_perm of the member's group (chii_usergroup), "" when the group is unknown.
+	ACL, GroupPermissions string
 }
 
 // Collection types of a subject collection.
