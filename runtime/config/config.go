@@ -61,7 +61,7 @@ type Config struct {
 	// TrustedProxies are the peers whose Cf-Connecting-Ip / X-Forwarded-For headers name the
 	// client the server rate-limits (D14); empty: the client is always the connection's peer.
 	TrustedProxies []netip.Prefix
-	// MetricsAddr is the address of the server's internal listener (/metrics, /debug/pprof,
+	// MetricsAddr is the address of the process's internal listener (/metrics, /debug/pprof,
 	// D15); empty: no internal listener.
 	MetricsAddr string
 

@@ -13,7 +13,7 @@ type Variable struct {
 var Variables = []Variable{
 	{"CHII_HTTP_ADDR", DefaultHTTPAddr, "server listen address, host:port with a numeric port", "HTTP_HOST + HTTP_PORT"},
 	{"CHII_TRUSTED_PROXIES", "", "server: proxies whose Cf-Connecting-Ip / X-Forwarded-For name the client for rate limiting, comma-separated CIDRs or IP addresses; empty: trust none (the client is the connection's peer)", ""},
-	{"CHII_METRICS_ADDR", "", "server: internal listener (host:port) serving /metrics (Prometheus) and /debug/pprof; empty: none. Never expose it publicly", ""},
+	{"CHII_METRICS_ADDR", "", "server and workers: internal listener (host:port) serving /metrics (Prometheus) and /debug/pprof; empty: none. Never expose it publicly", ""},
 	{"CHII_MYSQL_DSN", "", "MySQL DSN user:pass@tcp(host:port)/db (required by the timeline worker); empty: the server runs in demo mode on in-memory data", "MYSQL_HOST, MYSQL_PORT (3306), MYSQL_USER (user), MYSQL_PASS (password), MYSQL_DB (bangumi); only when MYSQL_HOST is set"},
 	{"CHII_MYSQL_MAX_OPEN_CONNS", "10", "MySQL pool: maximum open connections (0: unlimited)", "MYSQL_MAX_CONNECTION"},
 	{"CHII_MYSQL_MAX_IDLE_CONNS", "10", "MySQL pool: maximum idle connections", ""},

@@ -1,21 +1,18 @@
 package server
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bangumi/chii/adapters/httpapi"
+	"github.com/bangumi/chii/runtime/internal/metricsrv"
 )
 
 // The internal listener (CHII_METRICS_ADDR, D15) serves what must never reach the public API
@@ -34,15 +31,7 @@ type metricsSources struct {
 // imported package may fill) with chii's counters, the response cache's figures, the MySQL
 // pool's statistics and the Go runtime and process collectors.
 func newRegistry(src metricsSources) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: "chii", Name: "build_info", Help: "Always 1; the version label is the build's version.",
-			ConstLabels: prometheus.Labels{"version": src.version},
-		}, func() float64 { return 1 }),
-	)
+	reg := metricsrv.NewRegistry(src.version)
 	m := src.http
 	reg.MustRegister(
 		counterOf("http_internal_errors_total", "500 answers caused by unexpected errors (each logged with its request id).", &m.InternalErrors),
@@ -80,46 +69,14 @@ func counterOf(name, help string, v *atomic.Uint64) prometheus.CounterFunc {
 }
 
 // internalHandler routes the internal listener: /metrics from reg and the net/http/pprof
-// handlers, registered on a mux of its own (the API listener's handler never sees them).
+// handlers (runtime/internal/metricsrv, shared with the workers).
 func internalHandler(reg *prometheus.Registry, logger *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		ErrorHandling: promhttp.ContinueOnError, // a failing collector does not hide the others
-	}))
-	mux.HandleFunc("/debug/pprof/", pprof.Index) // also the named profiles: heap, goroutine, …
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
+	return metricsrv.Handler(reg, logger)
 }
 
-// internalGrace is how long the internal listener lets its requests finish once the API
-// listener has stopped (a CPU profile in progress is cut then).
-const internalGrace = time.Second
-
-// startInternal serves h on ln until the returned stop is called. Its server has no write
-// timeout (a CPU profile or trace streams for as many seconds as asked); headers and idle
-// connections are bounded like the API's.
+// startInternal serves h on ln until the returned stop is called (metricsrv.Start: no write
+// timeout, so a CPU profile or trace streams for as many seconds as asked; headers and idle
+// connections bounded like the API's).
 func startInternal(ln net.Listener, h http.Handler, idle time.Duration, logger *slog.Logger) (stop func()) {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       idle,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	logger.Info("internal listener", "addr", ln.Addr().String(), "serves", "/metrics /debug/pprof/")
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), internalGrace)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			_ = srv.Close()
-		}
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("internal listener failed", "addr", ln.Addr().String(), "err", err.Error())
-		}
-	}
+	return metricsrv.Start(ln, h, idle, logger)
 }

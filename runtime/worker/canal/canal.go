@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/segmentio/kafka-go"
+
 	"github.com/bangumi/chii/runtime/config"
+	"github.com/bangumi/chii/runtime/internal/buildinfo"
 	"github.com/bangumi/chii/runtime/internal/deps"
+	"github.com/bangumi/chii/runtime/internal/metricsrv"
 	"github.com/bangumi/chii/runtime/worker/consume"
 )
 
@@ -33,7 +38,20 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer cleanup()
 
+	// The internal listener (CHII_METRICS_ADDR): the loop's and the dispatcher's figures.
+	reg := metricsrv.NewRegistry(buildinfo.Version())
+	if d.MySQL != nil {
+		reg.MustRegister(collectors.NewDBStatsCollector(d.MySQL, "mysql"))
+	}
+	stopMetrics, err := metricsrv.Listen(cfg.MetricsAddr, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	disp.CountEvents(NewEventCounter(reg))
+
 	logger.Info("canal: table handlers registered", "tables", disp.Tables())
 	return consume.ServeBatch(ctx, cfg, cfg.Kafka.Topics, d.Checks, disp.HandleBatch, 0, 0, logger,
-		consume.WithDeadLetterTopics())
+		consume.WithDeadLetterTopics(), consume.WithMetrics(consume.NewMetrics(reg)),
+		consume.WithReader(func(r *kafka.Reader) { reg.MustRegister(consume.ReaderLag(r)) }))
 }

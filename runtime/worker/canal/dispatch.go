@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/bangumi/chii/domain"
@@ -50,7 +51,8 @@ type Dispatcher struct {
 	logger   *slog.Logger
 	handlers map[string]TableHandler
 	batched  []BatchTableHandler
-	batchOf  map[string]int // table → index in batched
+	batchOf  map[string]int         // table → index in batched
+	events   *prometheus.CounterVec // table, op, outcome; nil: not counted
 }
 
 // NewDispatcher returns a Dispatcher routing source.table to handlers.
@@ -117,14 +119,17 @@ func unwrapPayload(raw []byte) []byte {
 //   - table without handler (unknown, or not implemented yet) → debug, success;
 //   - otherwise the table handler's result (a batch handler's, called with this one event).
 func (d *Dispatcher) Handle(ctx context.Context, m kafka.Message) error {
-	e, ok, err := d.decode(m)
+	e, ok, err := d.decodeCounted(m)
 	if err != nil || !ok {
 		return err
 	}
 	if i, ok := d.batchOf[e.Table]; ok {
-		return d.batched[i](ctx, []Event{e})
+		err = d.batched[i](ctx, []Event{e})
+	} else {
+		err = d.handlers[e.Table](ctx, e)
 	}
-	return d.handlers[e.Table](ctx, e)
+	d.count(e.Table, e.Op, outcome(err))
+	return err
 }
 
 // HandleBatch is the consume.BatchHandler of the canal worker. It decodes every message as
@@ -142,7 +147,7 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, msgs []kafka.Message) erro
 	var groups [][]Event
 	poison := map[int]error{}
 	for i, m := range msgs {
-		e, ok, err := d.decode(m)
+		e, ok, err := d.decodeCounted(m)
 		if err != nil {
 			poison[i] = err
 			continue
@@ -157,7 +162,9 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, msgs []kafka.Message) erro
 			groups[i] = append(groups[i], e)
 			continue
 		}
-		if err := d.handlers[e.Table](ctx, e); err != nil {
+		err = d.handlers[e.Table](ctx, e)
+		d.count(e.Table, e.Op, outcome(err))
+		if err != nil {
 			err = fmt.Errorf("%s event at %s/%d/%d: %w", e.Table, m.Topic, m.Partition, m.Offset, err)
 			if consume.Permanent(err) {
 				poison[i] = err
@@ -170,7 +177,11 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, msgs []kafka.Message) erro
 		if len(events) == 0 {
 			continue
 		}
-		if err := d.batched[i](ctx, events); err != nil {
+		err := d.batched[i](ctx, events)
+		for _, e := range events {
+			d.count(e.Table, e.Op, outcome(err))
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -219,10 +230,68 @@ func (d *Dispatcher) decode(m kafka.Message) (e Event, ok bool, err error) {
 		} else {
 			d.logger.Debug("canal: ignoring table", "table", env.Source.Table, "topic", m.Topic, "offset", m.Offset)
 		}
-		return Event{}, false, nil
+		return Event{Table: env.Source.Table, Op: env.Op}, false, nil
 	}
 	if !ops[env.Op] {
-		return Event{}, false, domain.Errorf(domain.ErrInvalid, "%s event with unknown op %q", env.Source.Table, env.Op)
+		return Event{Table: env.Source.Table, Op: env.Op}, false,
+			domain.Errorf(domain.ErrInvalid, "%s event with unknown op %q", env.Source.Table, env.Op)
 	}
 	return Event{Table: env.Source.Table, Op: env.Op, Before: env.Before, After: env.After, Key: m.Key, Msg: m}, true, nil
+}
+
+// CountEvents makes d count every event it decodes in c, by table, op and outcome: "ok",
+// "retry" (a transient handler error: handed over again), "dead_letter" (not an envelope, an
+// unknown op, a handler's permanent error), "ignored" (a table without handler) or
+// "tombstone". Table and op are "-" when the value has none. NewEventCounter makes c. It
+// returns d; call it before the Dispatcher is used.
+func (d *Dispatcher) CountEvents(c *prometheus.CounterVec) *Dispatcher {
+	d.events = c
+	return d
+}
+
+// NewEventCounter registers chii_canal_events_total{table,op,outcome} in reg.
+func NewEventCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "chii", Subsystem: "canal", Name: "events_total",
+		Help: "Change events by table, op and outcome (ok, retry, dead_letter, ignored, tombstone)."},
+		[]string{"table", "op", "outcome"})
+	reg.MustRegister(c)
+	return c
+}
+
+// decodeCounted is decode, counting the events that reach no handler.
+func (d *Dispatcher) decodeCounted(m kafka.Message) (Event, bool, error) {
+	e, ok, err := d.decode(m)
+	switch {
+	case err != nil:
+		d.count(e.Table, e.Op, "dead_letter")
+	case !ok && e.Table == "":
+		d.count("", "", "tombstone")
+	case !ok:
+		d.count(e.Table, e.Op, "ignored")
+	}
+	return e, ok, err
+}
+
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case consume.Permanent(err):
+		return "dead_letter"
+	default:
+		return "retry"
+	}
+}
+
+func (d *Dispatcher) count(table, op, outcome string) {
+	if d.events == nil {
+		return
+	}
+	if table == "" {
+		table = "-"
+	}
+	if op == "" {
+		op = "-"
+	}
+	d.events.WithLabelValues(table, op, outcome).Inc()
 }

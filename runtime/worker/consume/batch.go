@@ -99,6 +99,7 @@ func RunBatch(ctx context.Context, o BatchOptions) error {
 		switch {
 		case err != nil && len(batch) == 0:
 			wait := bo.Next()
+			o.Metrics.failed("fetch")
 			o.Logger.Warn("kafka fetch failed", "brokers", brokers, "err", err.Error(),
 				"retry_in", wait.Round(time.Millisecond).String())
 			if !backoff.Sleep(ctx, wait) {
@@ -118,11 +119,14 @@ func RunBatch(ctx context.Context, o BatchOptions) error {
 			return nil // stopping: the batch stays uncommitted and is delivered again
 		}
 		if err := o.Reader.CommitMessages(workCtx, batch...); err != nil {
+			o.Metrics.failed("commit")
 			first, last := batch[0], batch[len(batch)-1]
 			o.Logger.Error("kafka commit failed", "brokers", brokers, "messages", len(batch),
 				"first_topic", first.Topic, "first_partition", first.Partition, "first_offset", first.Offset,
 				"last_topic", last.Topic, "last_partition", last.Partition, "last_offset", last.Offset,
 				"err", err.Error())
+		} else {
+			o.Metrics.committed(batch...)
 		}
 	}
 }
@@ -189,11 +193,17 @@ func handleBatchUntilDone(ctx, workCtx context.Context, l loop, h BatchHandler, 
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		err := handleBatch(workCtx, h, batch)
-		l.metrics.handledBatch(batch, time.Since(start), err)
+		l.metrics.observe(first.Topic, time.Since(start))
 		if err == nil {
+			l.metrics.done(batch...)
 			return true
 		}
 		if p, ok := errors.AsType[*Poison](err); ok {
+			for i, m := range batch {
+				if _, poison := p.Errs[i]; !poison {
+					l.metrics.done(m)
+				}
+			}
 			return deadLetterPoison(ctx, workCtx, l, batch, p)
 		}
 		if Permanent(err) {

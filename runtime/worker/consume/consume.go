@@ -98,6 +98,7 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("consume: reader closed: %w", err)
 			}
 			wait := bo.Next()
+			o.Metrics.failed("fetch")
 			o.Logger.Warn("kafka fetch failed", "brokers", brokers, "err", err.Error(),
 				"retry_in", wait.Round(time.Millisecond).String())
 			if !backoff.Sleep(ctx, wait) {
@@ -117,8 +118,11 @@ func Run(ctx context.Context, o Options) error {
 			return nil // stopping: m stays uncommitted and is delivered again
 		}
 		if err := o.Reader.CommitMessages(workCtx, m); err != nil {
+			o.Metrics.failed("commit")
 			o.Logger.Error("kafka commit failed", "brokers", brokers,
 				"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err.Error())
+		} else {
+			o.Metrics.committed(m)
 		}
 	}
 }
@@ -130,8 +134,9 @@ func handleUntilDone(ctx, workCtx context.Context, l loop, h Handler, m kafka.Me
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		err := handle(workCtx, h, m)
-		l.metrics.handled(m.Topic, time.Since(start), err)
+		l.metrics.observe(m.Topic, time.Since(start))
 		if err == nil {
+			l.metrics.done(m)
 			return true
 		}
 		if Permanent(err) {

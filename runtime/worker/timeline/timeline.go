@@ -25,11 +25,15 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/segmentio/kafka-go"
 
 	tl "github.com/bangumi/chii/domain/timeline"
 	"github.com/bangumi/chii/runtime/config"
+	"github.com/bangumi/chii/runtime/internal/buildinfo"
 	"github.com/bangumi/chii/runtime/internal/deps"
+	"github.com/bangumi/chii/runtime/internal/metricsrv"
 	"github.com/bangumi/chii/runtime/worker/consume"
 )
 
@@ -42,22 +46,49 @@ type Writer func(ctx context.Context, m tl.Message) error
 type HandlerOptions struct {
 	Logger *slog.Logger
 	Write  Writer
+	// Messages counts the messages by outcome (NewMessageCounter); nil counts nothing.
+	Messages *prometheus.CounterVec
+}
+
+// NewMessageCounter registers chii_timeline_messages_total{outcome} in reg: "written" (the
+// transaction committed, or the message was found written before), "invalid" (can never be
+// written: dead-lettered), "failed" (transient: handed over again), "empty" (a tombstone).
+func NewMessageCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "chii", Subsystem: "timeline", Name: "messages_total",
+		Help: "Timeline messages handled, by outcome: written, invalid, failed, empty."}, []string{"outcome"})
+	for _, o := range []string{"written", "invalid", "failed", "empty"} {
+		c.WithLabelValues(o)
+	}
+	reg.MustRegister(c)
+	return c
 }
 
 // NewHandler adapts o.Write to the consume loop with the commit semantics of
 // the package documentation. Empty values (tombstones) are skipped.
 func NewHandler(o HandlerOptions) consume.Handler {
+	count := func(outcome string) {
+		if o.Messages != nil {
+			o.Messages.WithLabelValues(outcome).Inc()
+		}
+	}
 	return func(ctx context.Context, km kafka.Message) error {
 		if len(km.Value) == 0 {
+			count("empty")
 			o.Logger.Debug("timeline: skipping empty message", "topic", km.Topic, "partition", km.Partition, "offset", km.Offset)
 			return nil
 		}
 		err := o.Write(ctx, tl.Message{Key: km.Key, Value: km.Value})
-		if err != nil {
-			// domain.ErrInvalid stays in the chain: the loop dead-letters the message.
-			return fmt.Errorf("timeline: write message at offset %d: %w", km.Offset, err)
+		switch {
+		case err == nil:
+			count("written")
+			return nil
+		case consume.Permanent(err):
+			count("invalid")
+		default:
+			count("failed")
 		}
-		return nil
+		// domain.ErrInvalid stays in the chain: the loop dead-letters the message.
+		return fmt.Errorf("timeline: write message at offset %d: %w", km.Offset, err)
 	}
 }
 
@@ -77,6 +108,17 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer cleanup()
 
-	h := NewHandler(HandlerOptions{Logger: logger, Write: w})
-	return consume.Serve(ctx, cfg, []string{cfg.TimelineTopic}, d.Checks, h, logger, consume.WithDeadLetterTopics())
+	// The internal listener (CHII_METRICS_ADDR): the loop's, the handler's and MySQL's figures.
+	reg := metricsrv.NewRegistry(buildinfo.Version())
+	reg.MustRegister(collectors.NewDBStatsCollector(d.MySQL, "mysql"))
+	stopMetrics, err := metricsrv.Listen(cfg.MetricsAddr, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+
+	h := NewHandler(HandlerOptions{Logger: logger, Write: w, Messages: NewMessageCounter(reg)})
+	return consume.Serve(ctx, cfg, []string{cfg.TimelineTopic}, d.Checks, h, logger, consume.WithDeadLetterTopics(),
+		consume.WithMetrics(consume.NewMetrics(reg)),
+		consume.WithReader(func(r *kafka.Reader) { reg.MustRegister(consume.ReaderLag(r)) }))
 }
