@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
@@ -17,12 +19,16 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/bangumi/chii/adapters/httpapi"
+	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/adapters/kafkabus"
 	"github.com/bangumi/chii/adapters/mysqldb"
 	"github.com/bangumi/chii/adapters/rediscache"
 	"github.com/bangumi/chii/adapters/s3store"
 	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/domain/subject"
 	"github.com/bangumi/chii/ports"
+	"github.com/bangumi/chii/runtime/server"
 	"github.com/bangumi/chii/runtime/worker/canal"
 	"github.com/bangumi/chii/runtime/worker/consume"
 )
@@ -386,5 +392,63 @@ func TestReactions_CommittedOnlyAfterTheEffect(t *testing.T) {
 				t.Errorf("committed offset = %d, want %d", got, before+1)
 			}
 		})
+	}
+}
+
+// A server instance composed as chii server composes one (its ResponseCache on the Redis
+// tier, following its invalidations) answers a subject from its cache until the worker handles
+// the change event of that subject; then it renders the row as it is now. The row is changed
+// behind the server's back, as bangumi's site changes MySQL.
+func TestReactions_ServerAnswerFollowsTheChange(t *testing.T) {
+	p := startReactPipeline(t)
+	store := inmem.NewStore()
+	store.PutSubject(subject.Subject{ID: 8, Type: 2, Name: "Before"})
+	rc := httpapi.NewResponseCache(httpapi.ResponseCacheOptions{Shared: rediscache.NewTaggedStore(p.redis, p.prefix)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := rc.Run(ctx); err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	a := server.MemoryAdapters(store)
+	a.Cache = inmem.NewCache(nil)
+	a.Responses = rc
+	srv := httptest.NewServer(server.NewAPI(a, server.APIOptions{Version: "test"}))
+	defer srv.Close()
+	name := func() string {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v0/subjects/8", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("User-Agent", "chii-test/1.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Name string `json:"name"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /v0/subjects/8 = %d, %v", resp.StatusCode, err)
+		}
+		return body.Name
+	}
+
+	if got := name(); got != "Before" {
+		t.Fatalf("name = %q, want Before", got)
+	}
+	store.PutSubject(subject.Subject{ID: 8, Type: 2, Name: "After"})
+	if got := name(); got != "Before" {
+		t.Fatalf("name = %q before the event, want the cached Before (is the answer cached?)", got)
+	}
+	p.produce(fixtureNamed(t, "subjects_u").message())
+	p.waitCommitted("subject 8 changed")
+	deadline := time.Now().Add(10 * time.Second)
+	for name() != "After" {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still answers the cached subject 8 10s after the worker committed its change")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
