@@ -50,6 +50,8 @@ type Fixture struct {
 	// from the entries' subjects), IndexEntries chii_index_related rows.
 	Indices      []index.Index
 	IndexEntries []index.Entry
+	// IndexCollects are chii_index_collects rows.
+	IndexCollects []index.Collect
 }
 
 // FixtureRevision is a chii_rev_history row whose text is the chii_rev_text row TextID.

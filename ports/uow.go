@@ -19,6 +19,7 @@ type UnitOfWork interface {
 type Tx interface {
 	MonoCollects() MonoCollectWriter
 	Timeline() TimelineWriter
+	Indices() IndexWriter
 }
 
 // MonoCollectWriter changes users' character and person collections and the targets' counters.

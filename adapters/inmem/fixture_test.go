@@ -46,6 +46,7 @@ func load(_ *testing.T, f contracttests.Fixture) *inmem.Store {
 	}
 	s.PutIndex(f.Indices...)
 	s.PutIndexEntry(f.IndexEntries...)
+	s.PutIndexCollect(f.IndexCollects...)
 	return s
 }
 

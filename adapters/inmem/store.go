@@ -78,9 +78,10 @@ type data struct {
 	revisions          []storedRevision  // chii_rev_history and chii_subject_revisions rows
 	revisionTexts      map[uint32][]byte // chii_rev_text, by rev_text_id
 
-	// chii_index (Creator and NSFW are filled on read) and chii_index_related
-	indices      map[uint32]index.Index
-	indexEntries []index.Entry
+	// chii_index (Creator and NSFW are filled on read), chii_index_related and chii_index_collects
+	indices       map[uint32]index.Index
+	indexEntries  []index.Entry
+	indexCollects []index.Collect
 }
 
 // NewStore returns an empty store.
@@ -124,6 +125,7 @@ func (d *data) clone() data {
 		revisionTexts:      cloneMap(d.revisionTexts),
 		indices:            cloneMap(d.indices),
 		indexEntries:       slices.Clone(d.indexEntries),
+		indexCollects:      slices.Clone(d.indexCollects),
 	}
 }
 

@@ -23,7 +23,7 @@ const maxMonoCounter = 1<<24 - 1
 // UnitOfWork runs functions all-or-nothing on a Store.
 //
 // Transactions of one Store run one at a time. Each works on its own copy of the data it may
-// change (characters, persons, collect rows, timeline rows); readers keep reading the
+// change (characters, persons, collect rows, timeline rows, indices); readers keep reading the
 // committed data meanwhile and see the copy only once fn has returned nil. Seeding a Store (Put*) while a transaction
 // runs is not supported: the transaction's commit would overwrite it.
 type UnitOfWork struct{ s *Store }
@@ -49,6 +49,9 @@ func (u UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx port
 			lastMonoCollectID: d.lastMonoCollectID,
 			timelineRows:      slices.Clone(d.timelineRows),
 			lastTimelineID:    d.lastTimelineID,
+			indices:           cloneMap(d.indices),
+			indexEntries:      slices.Clone(d.indexEntries),
+			indexCollects:     slices.Clone(d.indexCollects),
 		}
 	})
 	if err := fn(ctx, memTx{d: &work}); err != nil {
@@ -64,6 +67,7 @@ func (u UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx port
 		d.lastMonoCollectID = work.lastMonoCollectID
 		d.timelineRows = work.timelineRows
 		d.lastTimelineID = work.lastTimelineID
+		d.indices, d.indexEntries, d.indexCollects = work.indices, work.indexEntries, work.indexCollects
 	})
 	return nil
 }

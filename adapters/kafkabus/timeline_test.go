@@ -84,6 +84,8 @@ func (s *monoStore) MonoCollects() ports.MonoCollectWriter { return monoWriter{s
 
 func (s *monoStore) Timeline() ports.TimelineWriter { panic("not used") }
 
+func (s *monoStore) Indices() ports.IndexWriter { panic("not used") }
+
 type monoWriter struct{ s *monoStore }
 
 func (monoWriter) Count(context.Context, uint32, mono.Category) (int64, error) { panic("not used") }

@@ -39,4 +39,9 @@ func loadIndexFixture(tb testing.TB, db *sql.DB, f contracttests.Fixture) {
 			"idx_rlt_dateline": e.AddedAt.Unix(), "idx_rlt_ban": e.Removed,
 		})
 	}
+	for _, c := range f.IndexCollects {
+		insert("chii_index_collects", goqu.Record{
+			"idx_clt_mid": c.IndexID, "idx_clt_uid": c.UserID, "idx_clt_dateline": c.CreatedAt.Unix(),
+		})
+	}
 }

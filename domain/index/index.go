@@ -4,6 +4,8 @@ package index
 
 import (
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bangumi/chii/domain/subject"
 )
@@ -81,3 +83,45 @@ type Subject struct {
 	Entry   Entry
 	Subject subject.Subject
 }
+
+// ScopeWrite is the token scope of the index writes (create, edit, list subjects); collecting
+// an index needs auth.ScopeWriteCollection instead (http-v0-more.md §0.1).
+const ScopeWrite = "write:indices"
+
+// MaxTitleLength is the most characters a title may have: idx_title is a varchar(80), which
+// bangumi let MySQL truncate (N22: chii answers 400 instead; an empty title stays allowed).
+const MaxTitleLength = 80
+
+// Printable reports whether s holds only Unicode letters, marks, numbers, punctuation,
+// symbols, the ASCII space, '\n', '\t' and '\r' (bangumi's rule for titles, descriptions and
+// comments, §5.1): other spaces (U+3000, U+00A0), control, zero-width and bidi characters fail.
+func Printable(s string) bool {
+	for _, r := range s {
+		if r == '\n' || r == '\t' || r == '\r' {
+			continue
+		}
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// TitleFits reports whether title has at most MaxTitleLength characters.
+func TitleFits(title string) bool { return utf8.RuneCountInString(title) <= MaxTitleLength }
+
+// Collect is a chii_index_collects row: a user collected (收藏) an index.
+type Collect struct {
+	IndexID   uint32 // idx_clt_mid
+	UserID    uint32 // idx_clt_uid
+	CreatedAt time.Time
+}
+
+// Edit is a change of an index's title and description; an empty field is left as it is
+// (§7.7: bangumi updates only the non-empty fields).
+type Edit struct {
+	Title, Desc string
+}
+
+// Empty reports whether the edit changes nothing (§7.7: "request data is empty").
+func (e Edit) Empty() bool { return e.Title == "" && e.Desc == "" }
