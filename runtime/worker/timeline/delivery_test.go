@@ -259,10 +259,15 @@ func TestRun_KillAndRestart(t *testing.T) {
 	}
 }
 
-// TestRun_MySQLOutage: MySQL refuses every connection for 5 s while messages arrive. The
-// worker retries the message it holds, commits nothing meanwhile, goes on by itself once
-// MySQL is back and drains the topic: every row is there, once.
+// TestRun_MySQLOutage: MySQL refuses every connection (down), or accepts them and answers
+// nothing (hung), for 5 s while messages arrive. The worker commits nothing meanwhile, goes on
+// by itself once MySQL is back and drains the topic: every row is there, once.
 func TestRun_MySQLOutage(t *testing.T) {
+	t.Run("Refused", func(t *testing.T) { testMySQLOutage(t, faults.Refuse, "retrying the message") })
+	t.Run("Frozen", func(t *testing.T) { testMySQLOutage(t, faults.Freeze, "") })
+}
+
+func testMySQLOutage(t *testing.T, mode faults.Mode, logged string) {
 	brokers := testenv.Kafka(t, "timeline", "timeline.dlq")
 	dsn, db := testenv.MySQL(t)
 	mc, err := mysql.ParseDSN(dsn)
@@ -288,9 +293,11 @@ func TestRun_MySQLOutage(t *testing.T) {
 	produce(t, brokers, msgs[:20]...)
 	waitCommitted(t, brokers, 20, &logs)
 
-	proxy.Set(faults.Refuse)
+	proxy.Set(mode)
 	produce(t, brokers, msgs[20:]...)
-	waitLog(t, &logs, "retrying the message", 1)
+	if logged != "" {
+		waitLog(t, &logs, logged, 1)
+	}
 	outage := time.NewTimer(5 * time.Second) // the outage lasts 5 s (not an assertion)
 	<-outage.C
 	if got := committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got != 20 {

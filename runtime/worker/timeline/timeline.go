@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -48,7 +49,14 @@ type HandlerOptions struct {
 	Write  Writer
 	// Messages counts the messages by outcome (NewMessageCounter); nil counts nothing.
 	Messages *prometheus.CounterVec
+	// WriteTimeout bounds one write (0: DefaultWriteTimeout): a MySQL that hangs (a
+	// connection that never answers) fails the attempt, which the loop retries, instead of
+	// holding the worker forever.
+	WriteTimeout time.Duration
 }
+
+// DefaultWriteTimeout bounds one write of a message: well above MySQL's 5 s lock waits.
+const DefaultWriteTimeout = 30 * time.Second
 
 // NewMessageCounter registers chii_timeline_messages_total{outcome} in reg: "written" (the
 // transaction committed, or the message was found written before), "invalid" (can never be
@@ -66,6 +74,10 @@ func NewMessageCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 // NewHandler adapts o.Write to the consume loop with the commit semantics of
 // the package documentation. Empty values (tombstones) are skipped.
 func NewHandler(o HandlerOptions) consume.Handler {
+	timeout := o.WriteTimeout
+	if timeout <= 0 {
+		timeout = DefaultWriteTimeout
+	}
 	count := func(outcome string) {
 		if o.Messages != nil {
 			o.Messages.WithLabelValues(outcome).Inc()
@@ -77,7 +89,9 @@ func NewHandler(o HandlerOptions) consume.Handler {
 			o.Logger.Debug("timeline: skipping empty message", "topic", km.Topic, "partition", km.Partition, "offset", km.Offset)
 			return nil
 		}
-		err := o.Write(ctx, tl.Message{Key: km.Key, Value: km.Value})
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		err := o.Write(wctx, tl.Message{Key: km.Key, Value: km.Value})
+		cancel()
 		switch {
 		case err == nil:
 			count("written")

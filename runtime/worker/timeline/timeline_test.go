@@ -61,6 +61,9 @@ func newHandler(w timeline.Writer) (func(context.Context, kafka.Message) error, 
 	return h, &buf
 }
 
+// waitTimeout bounds a wait of these tests that only a regression would reach.
+const waitTimeout = 10 * time.Second
+
 func TestNewHandler(t *testing.T) {
 	const value = `{"op":"mono","message":{"uid":382951,"cat":1,"type":1,"id":1}}`
 	msg := kafka.Message{Topic: "timeline", Offset: 7, Key: []byte("382951"), Value: []byte(value)}
@@ -109,6 +112,25 @@ func TestNewHandler(t *testing.T) {
 		}
 		if err := h(t.Context(), msg); err != nil {
 			t.Fatalf("handler on the retry = %v, want nil once the write succeeds", err)
+		}
+	})
+
+	t.Run("WriteIsBounded", func(t *testing.T) {
+		// A MySQL that never answers fails the attempt (retried by the loop) instead of
+		// holding the worker: the write's context ends after WriteTimeout.
+		var buf syncBuf
+		h := timeline.NewHandler(timeline.HandlerOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), WriteTimeout: 20 * time.Millisecond,
+			Write: func(ctx context.Context, _ tl.Message) error {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(waitTimeout):
+					return errors.New("the write was not bounded")
+				}
+			}})
+		err := h(t.Context(), msg)
+		if !errors.Is(err, context.DeadlineExceeded) || consume.Permanent(err) {
+			t.Errorf("handler = %v, want a transient deadline error", err)
 		}
 	})
 
