@@ -433,3 +433,40 @@ func TestFilter_Matches(t *testing.T) {
 		}
 	}
 }
+
+// A message whose own row is already the newest of its filter was written before (a
+// redelivery): Plan answers Written and nothing else. The same row with any column of the
+// insert changed (another second, another source, a batch) is no redelivery.
+func TestPlan_Redelivery(t *testing.T) {
+	for _, value := range []string{
+		`{"op":"mono","message":{"uid":1,"cat":1,"type":1,"id":5,"name":"n","createdAt":1700000000,"source":5}}`,
+		`{"op":"subject","message":{"uid":1,"subject":{"id":8,"type":2},"collect":{"id":3,"type":2,"rate":8,"comment":"<b>"},"createdAt":1700000000,"source":5}}`,
+		`{"op":"daily","message":{"uid":1,"type":1,"mid":1,"createdAt":1700000000,"source":6}}`,
+		`{"op":"statusTsukkomi","message":{"uid":1,"text":"x","createdAt":1700000000,"source":6}}`,
+		`{"op":"progressEpisode","message":{"uid":1,"subject":{"id":8,"type":2},"episode":{"id":1,"status":2},"createdAt":1700000000,"source":5}}`,
+	} {
+		e := decode(t, value)
+		first, err := timeline.Plan(e, nil)
+		if err != nil || first.Insert == nil {
+			t.Fatalf("Plan(%s, nil) = %+v, %v; want an insert", value, first, err)
+		}
+		own := *first.Insert
+		own.ID, own.Replies, own.Img = 9, 4, "img" // replies may have come since; the id is the database's
+		got, err := timeline.Plan(e, &own)
+		if err != nil || !got.Written || got.Insert != nil || got.Update != nil {
+			t.Errorf("Plan(%s, its own row) = %+v, %v; want Written alone", value, got, err)
+		}
+		for name, change := range map[string]func(*timeline.Row){
+			"Dateline": func(r *timeline.Row) { r.Dateline-- },
+			"Source":   func(r *timeline.Row) { r.Source++ },
+			"Batch":    func(r *timeline.Row) { r.Batch = true },
+			"Memo":     func(r *timeline.Row) { r.Memo += " " },
+		} {
+			other := own
+			change(&other)
+			if got, _ := timeline.Plan(e, &other); got.Written {
+				t.Errorf("Plan(%s) with another %s = Written, want a write", value, name)
+			}
+		}
+	}
+}

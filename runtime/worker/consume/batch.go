@@ -108,6 +108,7 @@ func RunBatch(ctx context.Context, o BatchOptions) error {
 			continue
 		case err != nil:
 			// The next fetch tries again (and backs off if it fails too).
+			o.Metrics.failed("fetch")
 			o.Logger.Warn("kafka fetch failed; handling the messages fetched before it", "brokers", brokers,
 				"err", err.Error(), "messages", len(batch))
 		default:
