@@ -94,7 +94,7 @@ func startReactPipeline(t *testing.T) *reactPipeline {
 	t.Helper()
 	_, db := testenv.MySQL(t)
 	client, prefix := testenv.Redis(t)
-	brokers := testenv.Kafka(t, reactTopic)
+	brokers := testenv.Kafka(t, reactTopic, reactTopic+kafkabus.DeadLetterSuffix)
 
 	backend := s3mem.New()
 	if err := backend.CreateBucket(imageBucket); err != nil {
@@ -133,12 +133,17 @@ func startReactPipeline(t *testing.T) *reactPipeline {
 	}
 	p.writer = w
 
+	dlq, err := kafkabus.NewDeadLetterWriter(kafkabus.WriterOptions{Brokers: brokers})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- consume.RunBatch(ctx, consume.BatchOptions{
 			Reader: reader, Handler: disp.HandleBatch, Logger: logger, Linger: 50 * time.Millisecond,
-			MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+			MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, DeadLetters: dlq,
 		})
 	}()
 	t.Cleanup(func() {
@@ -153,6 +158,7 @@ func startReactPipeline(t *testing.T) *reactPipeline {
 		}
 		_ = reader.Close()
 		_ = w.Close()
+		_ = dlq.Close()
 	})
 	return p
 }
@@ -313,8 +319,8 @@ func (p *reactPipeline) nextNotify(t *testing.T, sub *redis.PubSub) *redis.Messa
 	return m
 }
 
-// TestReactions_FixturesEndToEnd produces every golden event (but the permanent ones, which
-// are the dead-letter path's) through Kafka to the composed worker on MySQL, Redis and S3:
+// TestReactions_FixturesEndToEnd produces every golden event (the permanent ones: see
+// TestReactions_PermanentEventsAreDeadLettered) through Kafka to the composed worker on MySQL, Redis and S3:
 // once its offset is committed, its effects are exactly the fixture's — cached answers of its
 // tags gone (and only those), sessions expired and their Redis copies deleted, the
 // notification received by a subscriber, the resized images gone from the bucket.
@@ -450,5 +456,47 @@ func TestReactions_ServerAnswerFollowsTheChange(t *testing.T) {
 			t.Fatal("the server still answers the cached subject 8 10s after the worker committed its change")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The golden events that can never be processed go to the dead-letter topic with their error
+// (the batch handler's domain.ErrInvalid makes the loop isolate them), and the events around
+// them in the same batch have their effects; everything is committed.
+func TestReactions_PermanentEventsAreDeadLettered(t *testing.T) {
+	p := startReactPipeline(t)
+	st := loadMemberState(t)
+	p.reset(t, st)
+	sub := p.subscribeNotify(t)
+	defer sub.Close()
+
+	var msgs []kafka.Message
+	var poison []string
+	for _, fx := range loadFixtures(t) {
+		if fx.Want.Permanent {
+			msgs = append(msgs, fx.message())
+			poison = append(poison, string(fx.message().Value))
+		}
+	}
+	good := fixtureNamed(t, "members_u_notify")
+	msgs = append(msgs[:1], append([]kafka.Message{good.message()}, msgs[1:]...)...)
+	p.produce(msgs...)
+	p.waitCommitted("poison and good events")
+
+	letters := readTopic(t, p.brokers, reactTopic+kafkabus.DeadLetterSuffix, len(poison))
+	var got []string
+	for _, dl := range letters {
+		got = append(got, string(dl.Value))
+		if header(dl, kafkabus.HeaderDLQError) == "" {
+			t.Errorf("dead letter at offset %s has no error", header(dl, kafkabus.HeaderDLQOffset))
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(poison)
+	if !slices.Equal(got, poison) {
+		t.Errorf("dead letters:\n%s\nwant the permanent fixtures:\n%s", got, poison)
+	}
+	checkEffects(t, p, st, good.Want, 0, 0)
+	if msg := p.nextNotify(t, sub); msg.Payload != good.Want.Notify.Message {
+		t.Errorf("notification = %s, want %s", msg.Payload, good.Want.Notify.Message)
 	}
 }
