@@ -19,6 +19,8 @@ type UnitOfWork interface {
 type Tx interface {
 	MonoCollects() MonoCollectWriter
 	Timeline() TimelineWriter
+	SubjectCollections() SubjectCollectionWriter
+	EpisodeProgress() EpisodeProgressWriter
 	Indices() IndexWriter
 }
 

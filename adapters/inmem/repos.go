@@ -441,7 +441,8 @@ func (s *Store) SubjectCollections() SubjectCollectionRepository {
 func (r SubjectCollectionRepository) filter(f user.SubjectCollectionFilter) []user.SubjectCollection {
 	var out []user.SubjectCollection
 	r.s.read(func(d *data) {
-		for _, c := range d.subjectCollections {
+		for _, rec := range d.subjectCollections {
+			c := rec.SubjectCollection
 			if c.UserID == f.UserID && c.Type != 0 &&
 				(f.SubjectType == 0 || c.SubjectType == f.SubjectType) &&
 				(f.Type == 0 || c.Type == f.Type) &&
@@ -477,7 +478,8 @@ func (r SubjectCollectionRepository) Get(_ context.Context, userID, subjectID ui
 		found bool
 	)
 	r.s.read(func(d *data) {
-		for _, v := range d.subjectCollections {
+		for _, rec := range d.subjectCollections {
+			v := rec.SubjectCollection
 			if v.UserID == userID && v.SubjectID == subjectID && v.Type != 0 && (!found || v.ID < c.ID) {
 				c, found = v, true
 			}

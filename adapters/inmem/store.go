@@ -65,7 +65,10 @@ type data struct {
 	casts              []character.Cast
 	credits            []person.Credit
 	tokens             []storedToken
-	subjectCollections []user.SubjectCollection
+	subjectCollections []user.CollectionRecord // chii_subject_interests
+	lastCollectionID   uint32
+	userTags           []userTag   // chii_tag_neue_list rows of users (tlt_uid ≠ 0)
+	tagResults         map[int]int // chii_tag_neue_index.tag_results, by tag id
 	monoCollects       []collect.MonoCollect
 	lastMonoCollectID  uint32
 	timelineRows       []timeline.Row // chii_timeline, by ID ascending
@@ -112,6 +115,9 @@ func (d *data) clone() data {
 		credits:            slices.Clone(d.credits),
 		tokens:             slices.Clone(d.tokens),
 		subjectCollections: slices.Clone(d.subjectCollections),
+		lastCollectionID:   d.lastCollectionID,
+		userTags:           slices.Clone(d.userTags),
+		tagResults:         cloneMap(d.tagResults),
 		monoCollects:       slices.Clone(d.monoCollects),
 		lastMonoCollectID:  d.lastMonoCollectID,
 		timelineRows:       slices.Clone(d.timelineRows),
@@ -223,7 +229,12 @@ func (s *Store) PutToken(value string, expires time.Time, t auth.Token) {
 
 // PutSubjectCollection adds subject collections.
 func (s *Store) PutSubjectCollection(cs ...user.SubjectCollection) {
-	s.write(func(d *data) { d.subjectCollections = append(d.subjectCollections, cs...) })
+	s.write(func(d *data) {
+		for _, c := range cs {
+			d.lastCollectionID = max(d.lastCollectionID, c.ID)
+			d.subjectCollections = append(d.subjectCollections, user.CollectionRecord{SubjectCollection: c})
+		}
+	})
 }
 
 // PutMonoCollect adds character/person collect rows; a zero ID gets the next free one.

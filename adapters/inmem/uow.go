@@ -52,6 +52,14 @@ func (u UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx port
 			indices:           cloneMap(d.indices),
 			indexEntries:      slices.Clone(d.indexEntries),
 			indexCollects:     slices.Clone(d.indexCollects),
+			// subject collections, their tags, counters and episode progress
+			subjects:           cloneMap(d.subjects),
+			subjectCollections: slices.Clone(d.subjectCollections),
+			lastCollectionID:   d.lastCollectionID,
+			userTags:           slices.Clone(d.userTags),
+			tagResults:         cloneMap(d.tagResults),
+			tagIDs:             cloneMap(d.tagIDs),
+			progress:           cloneMap(d.progress),
 		}
 	})
 	if err := fn(ctx, memTx{d: &work}); err != nil {
@@ -68,6 +76,8 @@ func (u UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, tx port
 		d.timelineRows = work.timelineRows
 		d.lastTimelineID = work.lastTimelineID
 		d.indices, d.indexEntries, d.indexCollects = work.indices, work.indexEntries, work.indexCollects
+		d.subjects, d.subjectCollections, d.lastCollectionID = work.subjects, work.subjectCollections, work.lastCollectionID
+		d.userTags, d.tagResults, d.tagIDs, d.progress = work.userTags, work.tagResults, work.tagIDs, work.progress
 	})
 	return nil
 }

@@ -153,3 +153,57 @@ func decodeJSON(raw []byte) (Progress, error) {
 	}
 	return out, nil
 }
+
+// Mark sets status on the episodes ids at now (unix seconds), as the episode collection writes
+// do (§6.3 with N1): StatusNone removes their entries; otherwise a missing entry is added, an
+// entry with another status takes the new one, and either records now as the time of the
+// status; an entry that already has the status is left alone. It reports whether p changed.
+func (p Progress) Mark(ids []uint32, status Status, now int64) (changed bool) {
+	for _, id := range ids {
+		m, ok := p[id]
+		switch {
+		case status == StatusNone:
+			if ok {
+				delete(p, id)
+				changed = true
+			}
+		case ok && m.Status == status:
+		default:
+			at := make(map[Status]int64, len(m.UpdatedAt)+1)
+			for k, v := range m.UpdatedAt {
+				at[k] = v
+			}
+			at[status] = now
+			p[id] = Mark{Status: status, UpdatedAt: at}
+			changed = true
+		}
+	}
+	return changed
+}
+
+type storedMark struct {
+	EID       string           `json:"eid"`
+	Type      Status           `json:"type"`
+	UpdatedAt map[string]int64 `json:"updated_at"` // null for an entry of legacy data
+}
+
+// EncodeProgress writes p the way the episode collection writes store it (§4.1): a JSON object
+// keyed by the episode id as a decimal string (keys sorted as strings), each entry with the id
+// again as a string, its status and updated_at (status → unix second, or null). No marks is
+// "{}".
+func EncodeProgress(p Progress) []byte {
+	out := make(map[string]storedMark, len(p))
+	for id, m := range p {
+		key := strconv.FormatUint(uint64(id), 10)
+		sm := storedMark{EID: key, Type: m.Status}
+		if m.UpdatedAt != nil {
+			sm.UpdatedAt = make(map[string]int64, len(m.UpdatedAt))
+			for st, at := range m.UpdatedAt {
+				sm.UpdatedAt[strconv.Itoa(int(st))] = at
+			}
+		}
+		out[key] = sm
+	}
+	b, _ := json.Marshal(out) // strings and numbers always encode
+	return b
+}
