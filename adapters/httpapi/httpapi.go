@@ -40,6 +40,8 @@ type Deps struct {
 	Browse *usecase.Browse
 	// Episodes serves /v0/episodes and the viewer's own episode marks.
 	Episodes *usecase.Episodes
+	// CollectionWrites serves the subject and episode collection writes.
+	CollectionWrites *usecase.CollectionWrites
 
 	// Responses keeps rendered answers of the cacheable routes; nil renders every request
 	// (answers still carry ETags and honour If-None-Match).
@@ -91,6 +93,8 @@ type server struct {
 	indices     *usecase.Indices
 	episodes    *usecase.Episodes
 
+	collectionWrites *usecase.CollectionWrites
+
 	limiter         ports.RateLimiter
 	rateLimitPrefix string
 	trustedProxies  []netip.Prefix
@@ -129,6 +133,7 @@ func New(d Deps) http.Handler {
 		limiter: d.RateLimiter, rateLimitPrefix: d.RateLimitPrefix, trustedProxies: d.TrustedProxies,
 		log: d.Logger, clock: d.Clock, version: d.Version, metrics: d.Metrics,
 		users: d.Users, indices: d.Indices, episodes: d.Episodes,
+		collectionWrites: d.CollectionWrites,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -179,6 +184,9 @@ func New(d Deps) http.Handler {
 			h = needScope(rt.scope)(h)
 		case rt.login:
 			h = needLogin(h)
+		}
+		if rt.body {
+			h = jsonContentType(h)
 		}
 		v0.Method(rt.method, pattern, h)
 	}

@@ -9,5 +9,6 @@ func (s *server) routes() []route {
 	rs = append(rs, s.indexRoutes()...)
 	rs = append(rs, s.browseRoutes()...)
 	rs = append(rs, s.episodeRoutes()...)
+	rs = append(rs, s.collectionWriteRoutes()...)
 	return rs
 }

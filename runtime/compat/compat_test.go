@@ -76,6 +76,7 @@ func TestCompat(t *testing.T) {
 // checkCollectTimeline checks decision D7 on the corpus' write sequences: each collect that
 // added a row published one "mono" message (cat 1 character / 2 person, type 1 collected,
 // source 5 API, keyed by the user id); collecting again and failed collects published none.
+// The subject collection writes publish theirs (N3: none for a private collection).
 func checkCollectTimeline(t *testing.T, msgs []timeline.Message) {
 	type mono struct {
 		Key                    string
@@ -91,6 +92,11 @@ func checkCollectTimeline(t *testing.T, msgs []timeline.Message) {
 		{"900001", "mono", 900001, 2, 1, 1, 5, true, true},     // w-prsn-young-post
 		{"318250", "mono", 318250, 1, 1, 55, 5, true, true},    // w-edge-crt-redirect-55
 		{"900001", "mono", 900001, 1, 1, 90001, 5, true, true}, // w-edge-crt-nsfw-young
+		// the subject collection writes (§5.7): a public collection whose type was set, and
+		// a public book's progress; private ones, writes without type or progress and
+		// episode marks of no main episode publish nothing
+		{Key: "318250", Op: "subject", UID: 318250, Source: 5, HasCreateTime: true},         // scol-w-create-default-post-type-wish
+		{Key: "318250", Op: "progressSubject", UID: 318250, Source: 5, HasCreateTime: true}, // scol-w-book-patch-public-ep
 	}
 	got := make([]mono, 0, len(msgs))
 	for _, m := range msgs {
