@@ -51,6 +51,13 @@ func TestGolden(t *testing.T) {
 		}
 		t.Run(c.ID, func(t *testing.T) {
 			req := request{method: c.Method, path: c.Path, headers: map[string]string{}}
+			switch {
+			case c.BodyRaw != nil:
+				req.body = *c.BodyRaw
+			case c.Body != nil:
+				req.body = string(c.Body)
+				req.headers["Content-Type"] = "application/json"
+			}
 			for k, v := range c.Headers {
 				if k == "User-Agent" && v == "" {
 					req.noUA = true

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,7 +90,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		Authenticator:   &usecase.Authenticator{Tokens: st.Tokens(), Users: st.Users(), Cache: inmem.NewCache(clock.Now), Clock: clock},
 		Users:           &usecase.Users{Users: st.Users()},
 		Revisions:       &usecase.Revisions{Revisions: st.Revisions()},
-		Indices:         &usecase.Indices{Indices: st.Indices(), Clock: clock},
+		Indices:         &usecase.Indices{Indices: st.Indices(), UoW: st.UnitOfWork(), Subjects: st.Subjects(), Clock: clock},
 		Episodes:        &usecase.Episodes{Episodes: st.Episodes(), Subjects: st.Subjects(), Clock: clock},
 		RateLimitPrefix: "chii:rate-limit:",
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
@@ -125,6 +127,7 @@ type request struct {
 	headers map[string]string
 	noUA    bool
 	ctx     context.Context
+	body    string // sent when not empty (set Content-Type in headers)
 }
 
 // do serves req and checks the answer against the server's own OpenAPI document.
@@ -134,7 +137,11 @@ func (a *testAPI) do(tb testing.TB, req request) *httptest.ResponseRecorder {
 	if method == "" {
 		method = http.MethodGet
 	}
-	r := httptest.NewRequest(method, req.path, nil)
+	var body io.Reader
+	if req.body != "" {
+		body = strings.NewReader(req.body)
+	}
+	r := httptest.NewRequest(method, req.path, body)
 	if req.ctx != nil {
 		r = r.WithContext(req.ctx)
 	}

@@ -188,6 +188,9 @@ func New(d Deps) http.Handler {
 		if rt.body {
 			h = jsonContentType(h)
 		}
+		if rt.body {
+			h = jsonContentType(h)
+		}
 		v0.Method(rt.method, pattern, h)
 	}
 	root.Mount("/v0", v0)

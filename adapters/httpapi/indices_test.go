@@ -10,16 +10,24 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/domain/auth"
 	"github.com/bangumi/chii/domain/index"
 	"github.com/bangumi/chii/domain/subject"
 )
 
 // seedIndices adds the indices the golden replay reads (as fixture-adjust.sql makes them:
 // 90001 public with nine listed subjects, 90002 private and 90003 deleted, both of uidOld,
-// 90004 listing NSFW subject 363612, 90005 empty, 90009–90011 of the write groups) and those
-// of the tests below (90020: a missing creator, ties, a missing subject).
+// 90004 listing NSFW subject 363612, 90005 empty, 90009–90011 of the write groups, with the
+// subjects and the token the write groups use) and those of the tests below (90020: a missing
+// creator, ties, a missing subject).
 func seedIndices(st *inmem.Store) {
 	at := func(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+	// the write groups add subjects 15 and 17 (music) and use the collection-only token
+	st.PutSubject(
+		subject.Subject{ID: 15, Type: subject.TypeMusic, Name: "Chronicle", Image: "9b/f3/15_g5Apf.jpg"},
+		subject.Subject{ID: 17, Type: subject.TypeMusic, Name: "Lost", Image: "70/ef/17_fJRn9.jpg"},
+	)
+	st.PutToken("parity_collection_token", at(2145916800), auth.Token{UserID: "318250", Scope: ptr(`{"write:collection":true}`)})
 	idx := func(id uint32, title string, total uint32, creator uint32, privacy uint8, created, updated int64) index.Index {
 		return index.Index{ID: id, Title: title, Total: total, CreatorID: creator, Privacy: privacy, CreatedAt: at(created), UpdatedAt: at(updated)}
 	}

@@ -12,13 +12,6 @@ var Pending = map[string]int{
 	"PATCH /v0/users/-/collections/{subject_id}":          13,
 	"PATCH /v0/users/-/collections/{subject_id}/episodes": 13,
 	"PUT /v0/users/-/collections/-/episodes/{episode_id}": 13,
-	"POST /v0/indices":                              13,
-	"PUT /v0/indices/{id}":                          13,
-	"POST /v0/indices/{id}/subjects":                13,
-	"PUT /v0/indices/{id}/subjects/{subject_id}":    13,
-	"DELETE /v0/indices/{id}/subjects/{subject_id}": 13,
-	"POST /v0/indices/{id}/collect":                 13,
-	"DELETE /v0/indices/{id}/collect":               13,
 }
 
 // IsPending reports whether c waits for an issue: its family is on Pending, or it comes after

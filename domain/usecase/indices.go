@@ -9,11 +9,14 @@ import (
 	"github.com/bangumi/chii/ports"
 )
 
-// Indices serves the index (目录) reads (http-v0-more.md §7.4, §7.5). Visibility is decided on
-// every request from the stored row (no cache: N8, D1).
+// Indices serves the index (目录) reads (http-v0-more.md §7.4, §7.5) and writes (§7.6–§7.10).
+// Visibility is decided on every request from the stored row (no cache: N8, D1).
 type Indices struct {
 	Indices ports.IndexRepository
-	Clock   ports.Clock // nil is the system clock
+	// The writes (indices_write.go) need UoW and Subjects; the reads do not.
+	UoW      ports.UnitOfWork
+	Subjects ports.SubjectRepository
+	Clock    ports.Clock // nil is the system clock
 }
 
 // errIndexNotFound is §7.4's 404; §7.5 answers the generic one (N20: kept verbatim).

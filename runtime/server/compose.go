@@ -148,7 +148,7 @@ func NewAPI(a Adapters, o APIOptions) http.Handler {
 		Responses:       a.Responses,
 		Authenticator:   &usecase.Authenticator{Tokens: a.Tokens, Users: a.Users, Cache: a.Cache},
 		Users:           &usecase.Users{Users: a.Users},
-		Indices:         &usecase.Indices{Indices: a.Indices},
+		Indices:         &usecase.Indices{Indices: a.Indices, UoW: a.UnitOfWork, Subjects: a.Subjects},
 		Episodes:        &usecase.Episodes{Episodes: a.Episodes, Subjects: a.Subjects},
 		RateLimiter:     a.RateLimiter,
 		RateLimitPrefix: o.RateLimitPrefix,
