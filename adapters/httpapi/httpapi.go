@@ -188,9 +188,6 @@ func New(d Deps) http.Handler {
 		if rt.body {
 			h = jsonContentType(h)
 		}
-		if rt.body {
-			h = jsonContentType(h)
-		}
 		v0.Method(rt.method, pattern, h)
 	}
 	root.Mount("/v0", v0)

@@ -18,9 +18,6 @@ type route struct {
 	// body: the route reads a JSON body; bangumi's Content-Type gate (jsonContentType) runs
 	// before the login and scope guards.
 	body bool
-	// body: the route reads a JSON body; bangumi's Content-Type gate (jsonContentType) runs
-	// before the login and scope guards.
-	body bool
 	// cached: the answer depends only on the path, the query and the viewer's class, and the
 	// ResponseCache keeps it (the handler names what it shows with dependsOn).
 	cached bool
