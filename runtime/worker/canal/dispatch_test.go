@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/domain"
 	"github.com/bangumi/chii/runtime/worker/canal"
 	"github.com/bangumi/chii/runtime/worker/consume"
 )
@@ -139,5 +143,52 @@ func TestDispatcher_SchemaWrappedKey(t *testing.T) {
 	}
 	if string(got[0].Key) != `{"uid":7}` {
 		t.Errorf("key = %s, want the payload {\"uid\":7}", got[0].Key)
+	}
+}
+
+// CountEvents counts each event of a batch once per attempt, by table, op and outcome.
+func TestDispatcher_CountEvents(t *testing.T) {
+	c := canal.NewEventCounter(prometheus.NewRegistry())
+	d := canal.NewDispatcher(slog.New(slog.DiscardHandler), map[string]canal.TableHandler{
+		"chii_members": func(_ context.Context, e canal.Event) error {
+			switch string(e.Key) {
+			case `{"uid":2}`:
+				return domain.Errorf(domain.ErrInvalid, "bad row")
+			case `{"uid":3}`:
+				return errors.New("redis down")
+			}
+			return nil
+		},
+	}).WithBatch(func(context.Context, []canal.Event) error { return nil }, "chii_subjects").CountEvents(c)
+	member := func(uid int, op string) kafka.Message {
+		return kafka.Message{Key: fmt.Appendf(nil, `{"uid":%d}`, uid),
+			Value: fmt.Appendf(nil, `{"source":{"table":"chii_members"},"op":%q,"after":{"uid":%d}}`, op, uid)}
+	}
+	_ = d.HandleBatch(t.Context(), []kafka.Message{
+		member(1, "u"), member(2, "u"), member(4, "x"), {Value: []byte("{oops")}, {},
+		{Value: []byte(`{"source":{"table":"chii_index"},"op":"c"}`)},
+		{Value: []byte(`{"source":{"table":"chii_subjects"},"op":"u","after":{"subject_id":8}}`)},
+	})
+	_ = d.HandleBatch(t.Context(), []kafka.Message{member(3, "d")})
+	for _, tc := range []struct {
+		table, op, outcome string
+		want               float64
+	}{
+		{"chii_members", "u", "ok", 1},
+		{"chii_members", "u", "dead_letter", 1},
+		{"chii_members", "x", "dead_letter", 1},
+		{"chii_members", "d", "retry", 1},
+		{"-", "-", "dead_letter", 1},
+		{"-", "-", "tombstone", 1},
+		{"chii_index", "c", "ignored", 1},
+		{"chii_subjects", "u", "ok", 1},
+	} {
+		var m dto.Metric
+		if err := c.WithLabelValues(tc.table, tc.op, tc.outcome).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetCounter().GetValue(); got != tc.want {
+			t.Errorf("events{%s,%s,%s} = %v, want %v", tc.table, tc.op, tc.outcome, got, tc.want)
+		}
 	}
 }
