@@ -1,11 +1,8 @@
 package inmem_test
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/contracttests"
@@ -27,13 +24,9 @@ func TestWebSessions(t *testing.T) {
 	})
 }
 
-func TestImageStore_DeletePrefix(t *testing.T) {
-	s := inmem.NewImageStore("/pic/user/l/1.jpg", "/pic/user/l/1.jpg/100", "/pic/user/l/10.jpg", "/hd/pic/user/l/1.jpg")
-	n, err := s.DeletePrefix(context.Background(), "/pic/user/l/1.jpg")
-	if err != nil || n != 2 {
-		t.Errorf("DeletePrefix() = %d, %v; want 2, nil", n, err)
-	}
-	if diff := cmp.Diff([]string{"/hd/pic/user/l/1.jpg", "/pic/user/l/10.jpg"}, s.Paths()); diff != "" {
-		t.Errorf("paths left (-want +got):\n%s", diff)
-	}
+func TestImageStore(t *testing.T) {
+	contracttests.TestImageStore(t, func(_ *testing.T, paths []string) (ports.ImageStore, func() []string) {
+		s := inmem.NewImageStore(paths...)
+		return s, s.Paths
+	})
 }

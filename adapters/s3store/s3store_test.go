@@ -16,6 +16,8 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/bangumi/chii/adapters/s3store"
+	"github.com/bangumi/chii/contracttests"
+	"github.com/bangumi/chii/ports"
 )
 
 const bucket = "img-resize"
@@ -201,4 +203,11 @@ func TestNew_Options(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestStore_Contract(t *testing.T) {
+	contracttests.TestImageStore(t, func(t *testing.T, paths []string) (ports.ImageStore, func() []string) {
+		f := newFakeS3(t, paths...)
+		return newStore(t, f.url, 2), func() []string { return f.keys(t) }
+	})
 }
