@@ -38,6 +38,10 @@ func seedEpisodes(st *inmem.Store) {
 		ep(744206, 211567, episode.TypeMain, 23), ep(744207, 211567, episode.TypeMain, 24),
 		ep(1087180, 372487, episode.TypeMain, 1))
 	st.PutEpisodes(22357, 24, 2)
+	bannedSP := ep(1075445, 363612, episode.TypeSpecial, 5)
+	bannedSP.Banned = true
+	st.PutEpisode(ep(1075546, 363612, episode.TypeSpecial, 1), ep(1075457, 363612, episode.TypeOP, 1),
+		ep(1075455, 363612, episode.TypeED, 1), ep(1075442, 363612, episode.TypeMAD, 1), bannedSP)
 	st.PutEpisodeProgress(uidOld, 372487, []byte(`a:1:{i:1087180;a:2:{s:3:"eid";s:7:"1087180";s:4:"type";i:2;}}`))
 	st.PutEpisodeProgress(uidOld, 2703, []byte(`{"17244":{"eid":"17244","type":2,"updated_at":{"2":1700000000}},"17250":{"eid":"17250","type":1,"updated_at":null}}`))
 	st.PutEpisodeProgress(uidOld, 363612, []byte(`a:1:{i:1075440;a:2:{s:3:"eid";s:7:"1075440";s:4:"type";i:3;}}`))
