@@ -299,21 +299,26 @@ func (u *Indices) collect(ctx context.Context, viewer auth.Auth, id uint32, add 
 		if idx.Privacy == index.Deleted { // deleted meanwhile
 			return errIndexNotFound()
 		}
+		// The counter is recounted whether or not a row changed: where the store cannot roll
+		// back (MyISAM), a request that failed after its row write left it lagging, and the
+		// same request sent again repairs it (as the subject writes' recount does).
 		if add {
-			added, err := w.AddCollect(ctx, index.Collect{IndexID: id, UserID: viewer.UserID, CreatedAt: now})
-			if err != nil || !added {
+			if _, err := w.AddCollect(ctx, index.Collect{IndexID: id, UserID: viewer.UserID, CreatedAt: now}); err != nil {
 				return err
 			}
-		} else {
-			n, err := w.RemoveCollects(ctx, id, viewer.UserID)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return domain.Errorf(domain.ErrNotFound, msgIndexNotCollected)
-			}
+			return w.RecountCollects(ctx, id)
 		}
-		return w.RecountCollects(ctx, id)
+		n, err := w.RemoveCollects(ctx, id, viewer.UserID)
+		if err != nil {
+			return err
+		}
+		if err := w.RecountCollects(ctx, id); err != nil {
+			return err
+		}
+		if n == 0 {
+			return domain.Errorf(domain.ErrNotFound, msgIndexNotCollected)
+		}
+		return nil
 	})
 	return writeErr("index collect", err)
 }
