@@ -13,6 +13,7 @@ import (
 	"github.com/swaggest/openapi-go/openapi3"
 
 	"github.com/bangumi/chii/domain/auth"
+	"github.com/bangumi/chii/domain/index"
 )
 
 // Security schemes, named as in bangumi's document.
@@ -58,7 +59,7 @@ func openAPIDocument(routes []route) ([]byte, error) {
 				WithFlows(openapi3.OAuthFlows{AuthorizationCode: &openapi3.AuthorizationCodeOAuthFlow{
 					AuthorizationURL: "/oauth/authorize",
 					TokenURL:         "/oauth/access_token",
-					Scopes:           map[string]string{auth.ScopeWriteCollection: "修改收藏"},
+					Scopes:           map[string]string{auth.ScopeWriteCollection: "修改收藏（含收藏目录）", index.ScopeWrite: "创建与修改目录"},
 				}})},
 		})
 
