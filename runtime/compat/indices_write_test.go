@@ -510,3 +510,46 @@ func TestIndexWrites_CountersEqualRecount(t *testing.T) {
 		}
 	})
 }
+
+// TestSQLStatements_IndexWrites pins the statements of each index write (ARCHITECTURE.md's
+// table): a constant number per request, the token's own lookup cached by a first request.
+func TestSQLStatements_IndexWrites(t *testing.T) {
+	api := startAPI(t, apiOptions{noRateLimit: true})
+	send := func(method, path, body string) golden.Response {
+		t.Helper()
+		r := golden.Request{Method: method, Path: path, Headers: map[string]string{"Authorization": "Bearer " + idxOwnerToken}}
+		if body != "" {
+			r.Body = json.RawMessage(body)
+		}
+		req, err := r.NewRequest(t.Context(), api.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := golden.Do(golden.NewClient(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	send(http.MethodGet, "/v0/me", "") // caches the token
+	for _, tc := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/v0/indices", `{"title":"counted"}`, 2},
+		{"PUT", "/v0/indices/90010", `{"title":"counted"}`, 2},
+		{"POST", "/v0/indices/90010/subjects", `{"subject_id":8}`, 5},
+		{"PUT", "/v0/indices/90010/subjects/8", `{"sort":3}`, 6},
+		{"DELETE", "/v0/indices/90010/subjects/8", "", 4},
+		{"POST", "/v0/indices/90001/collect", "", 4},
+		{"DELETE", "/v0/indices/90001/collect", "", 4},
+	} {
+		api.Counter.Reset()
+		if resp := send(tc.method, tc.path, tc.body); resp.Status != http.StatusOK {
+			t.Fatalf("%s %s = %d %s", tc.method, tc.path, resp.Status, resp.Body)
+		}
+		if c := api.Counter.Counts(); c.Statements() != tc.want {
+			t.Errorf("%s %s ran %d statements, want %d:\n  %s", tc.method, tc.path, c.Statements(), tc.want, strings.Join(c.SQL, "\n  "))
+		}
+	}
+}
