@@ -54,7 +54,7 @@ func TestCollectionWrites_TimelineEndToEnd(t *testing.T) {
 		{"POST", "/v0/users/-/collections/253", `{"type":2,"rate":8,"comment":"  Great <3 & \"more\" "}`},
 		{"PATCH", "/v0/users/-/collections/253", `{"rate":9}`},        // no type: no message
 		{"POST", "/v0/users/-/collections/22267", `{"ep_status":12}`}, // a book's progress
-		{"PATCH", "/v0/users/-/collections/253/episodes", `{"episode_id":[7027,519],"type":2}`},
+		{"PATCH", "/v0/users/-/collections/253/episodes", `{"episode_id":[519,7027],"type":2}`},
 		{"PATCH", "/v0/users/-/collections/253/episodes", `{"episode_id":[519],"type":0}`}, // a removal: no message
 	} {
 		req, err := golden.Request{Method: w.method, Path: w.path, Body: json.RawMessage(w.body),
