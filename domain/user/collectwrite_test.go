@@ -15,7 +15,9 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 func TestCollectionEdit_Check(t *testing.T) {
-	check := func(e user.CollectionEdit) (user.CollectionEdit, error) { return e.Check(norm.NFC.String, norm.NFKC.String) }
+	check := func(e user.CollectionEdit) (user.CollectionEdit, error) {
+		return e.Check(norm.NFC.String, norm.NFKC.String)
+	}
 	for _, tc := range []struct {
 		name string
 		edit user.CollectionEdit
