@@ -76,6 +76,28 @@ type Metrics struct {
 	Panics atomic.Uint64
 	// Unavailable counts 503 answers: a dependency down or too slow.
 	Unavailable atomic.Uint64
+	// RateLimited counts requests the rate limiter refused (answered 429).
+	RateLimited atomic.Uint64
+
+	// Routes, when set, observes every answer by route. New asks it for the observer of each
+	// route once, as it mounts the route (the method and chi pattern, such as "GET" and
+	// "/v0/subjects/{subject_id}"; HEAD is served and observed as GET), and once with "", ""
+	// for the requests no route matches (bangumi's catch-all 404, a CORS preflight), so that a
+	// request resolves no label. An answer given before its route ran (a 401 of a bad token, a
+	// 403 of the User-Agent gate, a 429) is observed under the route its path and method match.
+	Routes RouteObservers
+}
+
+// RouteObservers makes the observer of one route's answers (see Metrics.Routes).
+type RouteObservers interface {
+	Route(method, pattern string) RouteObserver
+}
+
+// RouteObserver records the answers of one route. It is called on the request path, once per
+// request, and must be cheap and safe for concurrent use.
+type RouteObserver interface {
+	// Observe records one answer: its status and the time since the request arrived.
+	Observe(status int, elapsed time.Duration)
 }
 
 type server struct {
@@ -102,6 +124,8 @@ type server struct {
 	clock           ports.Clock
 	version         string
 	metrics         *Metrics
+	routeObservers  map[routeKey]RouteObserver // every route's, and unmatched's under routeKey{}; nil: not observed
+	router          *chi.Mux                   // finds the route of an answer given before its route ran
 	openapi         []byte
 	bulkheads       *bulkheads
 	unavailableLog  *sampledLog
@@ -143,6 +167,9 @@ func New(d Deps) http.Handler {
 	}
 	if s.metrics == nil {
 		s.metrics = &Metrics{}
+	}
+	if s.metrics.Routes != nil {
+		s.routeObservers = map[routeKey]RouteObserver{}
 	}
 	s.unavailableLog = newSampledLog(slog.LevelError, "dependency unavailable, answered 503", s.clock.Now)
 	s.limiterLog = newSampledLog(slog.LevelWarn, "rate limiter failed, request allowed", s.clock.Now)
@@ -188,9 +215,21 @@ func New(d Deps) http.Handler {
 		if rt.body {
 			h = jsonContentType(h)
 		}
+		if o := s.routeObserver(rt.method, rt.path); o != nil {
+			h = observeRoute(o, h)
+		}
 		v0.Method(rt.method, pattern, h)
 	}
 	root.Mount("/v0", v0)
+	s.router = root
+	if s.routeObservers != nil {
+		// The routes of the root (the OpenAPI document, the pages) and the unmatched requests.
+		s.routeObservers[routeKey{}] = s.metrics.Routes.Route("", "")
+		_ = chi.Walk(root, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+			s.routeObserver(method, pattern)
+			return nil
+		})
+	}
 	return root
 }
 

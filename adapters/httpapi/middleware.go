@@ -12,6 +12,9 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/bangumi/chii/domain/auth"
 )
@@ -40,6 +43,8 @@ type reqInfo struct {
 	viewer   auth.Auth // the caller; the zero value is anonymous
 	// tags name the domain objects a cacheable answer was rendered from (see ResponseCache).
 	tags tagSet
+	// route observes the answer (Metrics.Routes); set when the request reaches its route.
+	route RouteObserver
 }
 
 // tagSet collects the tags of an answer, each once.
@@ -86,20 +91,28 @@ func requestMethod(r *http.Request) string { return infoOf(r).method }
 // viewer is the authenticated caller, anonymous when no token was sent.
 func viewer(r *http.Request) auth.Auth { return infoOf(r).viewer }
 
-// recorder remembers whether the response was started and drops the body of HEAD requests.
+// recorder remembers whether the response was started and with which status, and drops the
+// body of HEAD requests.
 type recorder struct {
 	http.ResponseWriter
 	started bool
 	head    bool
+	status  int // the first status written; 0 until then
 }
 
 func (w *recorder) WriteHeader(status int) {
 	w.started = true
+	if w.status == 0 {
+		w.status = status
+	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *recorder) Write(b []byte) (int, error) {
 	w.started = true
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
 	if w.head {
 		return len(b), nil
 	}
@@ -113,6 +126,10 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // client IP. HEAD is routed as GET and answered without a body (decision D8).
 func (s *server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var start time.Time
+		if s.routeObservers != nil {
+			start = time.Now()
+		}
 		h := w.Header()
 		h.Set(headerServerVersion, s.version)
 		h.Set("Access-Control-Allow-Origin", "*")
@@ -122,6 +139,9 @@ func (s *server) base(next http.Handler) http.Handler {
 			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
 			h.Set("Access-Control-Max-Age", corsMaxAge)
 			w.WriteHeader(http.StatusNoContent)
+			if s.routeObservers != nil {
+				s.routeObservers[routeKey{}].Observe(http.StatusNoContent, time.Since(start))
+			}
 			return
 		}
 		h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
@@ -136,9 +156,59 @@ func (s *server) base(next http.Handler) http.Handler {
 			r.Method = http.MethodGet
 			rec.head = true
 		}
+		if s.routeObservers != nil {
+			defer s.observe(rec, r, ri, start) // after recoverPanic: a panic is observed as its 500
+		}
 		defer s.recoverPanic(rec, r)
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// routeKey names a route: its method and chi pattern. The zero key is the unmatched requests.
+type routeKey struct{ method, pattern string }
+
+// routeObserver returns the observer of a route, made once (nil when routes are not observed).
+func (s *server) routeObserver(method, pattern string) RouteObserver {
+	if s.routeObservers == nil {
+		return nil
+	}
+	k := routeKey{method, pattern}
+	o, ok := s.routeObservers[k]
+	if !ok {
+		o = s.metrics.Routes.Route(method, pattern)
+		s.routeObservers[k] = o
+	}
+	return o
+}
+
+// observeRoute tells the request's answer which route it is: the route's observer, resolved
+// when the route was mounted, so the request path looks nothing up.
+func observeRoute(o RouteObserver, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoOf(r).route = o
+		next.ServeHTTP(w, r)
+	})
+}
+
+// observe records the answer to r. A request that never reached its route (answered by the
+// middleware, or matching none) is looked up in the router here, off the common path.
+func (s *server) observe(w *recorder, r *http.Request, ri *reqInfo, start time.Time) {
+	o := ri.route
+	if o == nil {
+		path := r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+		pattern := s.router.Find(chi.NewRouteContext(), r.Method, path)
+		if o = s.routeObservers[routeKey{r.Method, pattern}]; o == nil || pattern == "" {
+			o = s.routeObservers[routeKey{}]
+		}
+	}
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK // nothing written: net/http answers 200
+	}
+	o.Observe(status, time.Since(start))
 }
 
 func (s *server) recoverPanic(w *recorder, r *http.Request) {
@@ -337,6 +407,7 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 			allowed = true
 		}
 		if !allowed {
+			s.metrics.RateLimited.Add(1)
 			writeJSON(w, http.StatusTooManyRequests, ErrorDetail{Title: msgRateLimitedTitle, Description: msgRateLimited})
 			return
 		}

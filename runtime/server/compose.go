@@ -101,7 +101,8 @@ type APIOptions struct {
 	// client that is rate-limited (D14, CHII_TRUSTED_PROXIES); empty: trust none.
 	TrustedProxies []netip.Prefix
 	// Metrics receives the adapter's counters (exported on the internal listener); nil keeps
-	// them private.
+	// them private. Without Metrics.Routes the answers are observed by a requestMetrics of
+	// their own, so the request path is the same whether it is exported or not.
 	Metrics *httpapi.Metrics
 	// DatabaseSlots bounds the requests of one route family using the database at once
 	// (httpapi.Deps.DatabaseSlots); 0: no bound.
@@ -112,6 +113,12 @@ type APIOptions struct {
 // subject use case keeps no cache of its own: the rendered answers are the cache, and only
 // they follow invalidations.
 func NewAPI(a Adapters, o APIOptions) http.Handler {
+	if o.Metrics == nil {
+		o.Metrics = &httpapi.Metrics{}
+	}
+	if o.Metrics.Routes == nil {
+		o.Metrics.Routes = newRequestMetrics()
+	}
 	subjectCache := a.Cache
 	var notify fanout
 	if a.Responses != nil {
@@ -214,6 +221,7 @@ type composedAPI struct {
 	handler   http.Handler
 	metrics   *httpapi.Metrics
 	responses *httpapi.ResponseCache
+	timeline  interface{ Failures() uint64 } // nil: no publisher, or one that counts nothing
 	close     func()
 }
 
@@ -307,9 +315,11 @@ func buildAPI(ctx context.Context, cfg config.Config, d *deps.Deps, logger *slog
 	if d.MySQL != nil && cfg.MySQL.MaxOpenConns > 1 {
 		slots = cfg.MySQL.MaxOpenConns / 2
 	}
-	metrics := &httpapi.Metrics{}
+	metrics := &httpapi.Metrics{Routes: newRequestMetrics()}
 	handler := NewAPI(a, APIOptions{
 		Logger: logger, Version: version, TrustedProxies: cfg.TrustedProxies, Metrics: metrics, DatabaseSlots: slots,
 	})
-	return composedAPI{handler: handler, metrics: metrics, responses: responses, close: cleanup}, nil
+	api := composedAPI{handler: handler, metrics: metrics, responses: responses, close: cleanup}
+	api.timeline, _ = a.Timeline.(interface{ Failures() uint64 })
+	return api, nil
 }

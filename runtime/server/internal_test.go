@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,8 +16,12 @@ import (
 	"time"
 
 	"github.com/bangumi/chii/adapters/httpapi"
+	"github.com/bangumi/chii/adapters/inmem"
+	"github.com/bangumi/chii/adapters/kafkabus"
+	"github.com/bangumi/chii/domain/timeline"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/internal/deps"
+	"github.com/bangumi/chii/runtime/internal/metricsrv/metricstest"
 )
 
 // logAddr waits for the log line msg and returns its addr.
@@ -318,6 +323,142 @@ func TestBuildAPI_TrustedProxies(t *testing.T) {
 				if got := request(h, s.peer, s.header, s.value); got != s.want {
 					t.Errorf("request %d from %s with %s: %s = %d, want %d", i, s.peer, s.header, s.value, got, s.want)
 				}
+			}
+		})
+	}
+}
+
+// The server's /metrics counts the answers by route (the chi pattern, not the path: one series
+// for every subject id), method and status, with a latency histogram by route; an answer given
+// before its route ran (a 401 of a bad token, a 429) is counted under the route it asked for,
+// a path no route matches under "unmatched", and the refusals of the rate limiter on their own.
+// A route never asked exports nothing.
+func TestBuildAPI_RequestMetrics(t *testing.T) {
+	cfg := testConfig(5 * time.Second)
+	cfg.RateLimit.Count = 2 // the third /v0 request of the client is refused
+	api, err := buildAPI(t.Context(), cfg, &deps.Deps{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(api.close)
+	for _, step := range []struct {
+		method, path, token string
+		want                int
+	}{
+		{http.MethodGet, "/v0/subjects/1", "", http.StatusOK},
+		{http.MethodGet, "/v0/subjects/999999", "", http.StatusNotFound},
+		{http.MethodGet, "/v0/subjects/1", "", http.StatusTooManyRequests},
+		{http.MethodGet, "/v0/subjects/2", "not-a-token", http.StatusUnauthorized}, // before the limiter
+		{http.MethodGet, "/no/such/path", "", http.StatusNotFound},
+		{http.MethodHead, "/openapi.json", "", http.StatusOK},
+	} {
+		req := httptest.NewRequest(step.method, step.path, nil)
+		req.Header.Set("User-Agent", "chii-test")
+		if step.token != "" {
+			req.Header.Set("Authorization", "Bearer "+step.token)
+		}
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		if rec.Code != step.want {
+			t.Fatalf("%s %s = %d, want %d: %s", step.method, step.path, rec.Code, step.want, rec.Body.String())
+		}
+	}
+
+	internal := httptest.NewServer(internalHandler(newRegistry(metricsSources{
+		version: "test", http: api.metrics, responses: api.responses, timeline: api.timeline,
+	}), slog.New(slog.DiscardHandler)))
+	defer internal.Close()
+	fams := metricstest.Scrape(t, internal.URL+"/metrics")
+
+	const subject = "/v0/subjects/{subject_id}"
+	for _, want := range []struct {
+		name   string
+		labels map[string]string
+		value  float64
+	}{
+		{"chii_http_requests_total", map[string]string{"method": "GET", "route": subject, "status": "200"}, 1},
+		{"chii_http_requests_total", map[string]string{"method": "GET", "route": subject, "status": "404"}, 1},
+		{"chii_http_requests_total", map[string]string{"method": "GET", "route": subject, "status": "429"}, 1},
+		{"chii_http_requests_total", map[string]string{"method": "GET", "route": subject, "status": "401"}, 1},
+		{"chii_http_requests_total", map[string]string{"method": "", "route": "unmatched", "status": "404"}, 1},
+		{"chii_http_requests_total", map[string]string{"method": "GET", "route": "/openapi.json", "status": "200"}, 1},
+		{"chii_http_request_duration_seconds", map[string]string{"method": "GET", "route": subject}, 4},
+		{"chii_http_request_duration_seconds", map[string]string{"method": "", "route": "unmatched"}, 1},
+		{"chii_http_rate_limited_total", nil, 1},
+		{"chii_timeline_publish_failures_total", nil, 0}, // demo mode: the in-memory publisher
+	} {
+		if got, ok := metricstest.Value(fams, want.name, want.labels); !ok || got != want.value {
+			t.Errorf("%s%v = %v (found %v), want %v", want.name, want.labels, got, ok, want.value)
+		}
+	}
+	var series []string
+	for _, m := range fams["chii_http_requests_total"].GetMetric() {
+		var labels []string
+		for _, l := range m.GetLabel() {
+			labels = append(labels, l.GetName()+"="+l.GetValue())
+		}
+		series = append(series, strings.Join(labels, ","))
+	}
+	if len(series) != 6 {
+		t.Errorf("chii_http_requests_total has %d series, want the 6 of the answers given:\n%s", len(series), strings.Join(series, "\n"))
+	}
+}
+
+// chii_timeline_publish_failures_total is the failure count of the timeline publisher the
+// server composed: Kafka's (a broker that refuses connections) or the in-memory one.
+func TestNewRegistry_TimelinePublishFailures(t *testing.T) {
+	msg := timeline.Message{Key: []byte("1"), Value: []byte(`{"op":"mono"}`)}
+	for _, tc := range []struct {
+		name string
+		pub  func(t *testing.T) interface {
+			Failures() uint64
+			Publish(context.Context, timeline.Message) error
+		}
+	}{
+		{"Kafka", func(t *testing.T) interface {
+			Failures() uint64
+			Publish(context.Context, timeline.Message) error
+		} {
+			refused := httptest.NewServer(http.NotFoundHandler())
+			addr := strings.TrimPrefix(refused.URL, "http://")
+			refused.Close() // nothing listens there any more
+			p, err := kafkabus.NewTimelinePublisher(kafkabus.WriterOptions{Brokers: []string{addr}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = p.Close() })
+			return p
+		}},
+		{"InMemory", func(*testing.T) interface {
+			Failures() uint64
+			Publish(context.Context, timeline.Message) error
+		} {
+			p := inmem.NewTimelinePublisher()
+			p.FailWith(errors.New("broker down"))
+			return p
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pub := tc.pub(t)
+			h := internalHandler(newRegistry(metricsSources{version: "test", http: &httpapi.Metrics{}, timeline: pub}), slog.New(slog.DiscardHandler))
+			scrape := func() float64 {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+				return metricValue(t, rec.Body.String(), "chii_timeline_publish_failures_total")
+			}
+			if v := scrape(); v != 0 {
+				t.Fatalf("chii_timeline_publish_failures_total = %v before any publish, want 0", v)
+			}
+			for range 2 {
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				err := pub.Publish(ctx, msg)
+				cancel()
+				if err == nil {
+					t.Fatal("Publish() = nil, want the broker's error")
+				}
+			}
+			if v := scrape(); v != 2 {
+				t.Errorf("chii_timeline_publish_failures_total = %v after two failed publishes, want 2", v)
 			}
 		})
 	}

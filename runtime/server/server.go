@@ -53,7 +53,9 @@ func Run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 
 	var internal http.Handler
 	if cfg.MetricsAddr != "" {
-		reg := newRegistry(metricsSources{version: Version(), http: api.metrics, responses: api.responses, mysql: d.MySQL})
+		reg := newRegistry(metricsSources{
+			version: Version(), http: api.metrics, responses: api.responses, mysql: d.MySQL, timeline: api.timeline,
+		})
 		internal = internalHandler(reg, logger)
 	}
 	return serve(ctx, cfg, logger, health.New(d.Checks...), api.handler, internal)
