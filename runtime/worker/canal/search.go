@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/bangumi/chii/domain"
 	"github.com/bangumi/chii/domain/search"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/worker/consume"
@@ -54,9 +55,11 @@ var SearchTables = []string{"chii_subjects", "chii_subject_fields", "chii_charac
 // Decisions where the spec leaves a choice (canal-worker spec §4, §7):
 //   - an unknown op is logged as a warning and acknowledged, like bangumi's Go worker: no
 //     retry could ever handle it, and an error would hold its partition for good;
-//   - an event without a usable id (no key, no row image with the id column, id 0) is
-//     logged at error level with its key and acknowledged, for the same reason (bangumi's Go
-//     worker returned an error, which its loop then dropped at the next commit);
+//   - an event without a usable id (no key, no row image with the id column, id 0) is an
+//     error of kind domain.ErrInvalid, returned before anything is synced: the consume loop
+//     hands the batch's messages over one at a time and dead-letters that one alone
+//     (<topic>.dlq, with its error), so no event is lost and none holds its partition (bangumi's
+//     Go worker returned an error, which its loop then dropped at the next commit);
 //   - a Sync error (MySQL or the index down) is returned: the batch is retried, and since
 //     Sync reads the rows again, a retry after the cause is fixed writes the current state.
 func SearchHandler(syncer SearchSyncer, logger *slog.Logger) BatchTableHandler {
@@ -78,10 +81,8 @@ func SearchHandler(syncer SearchSyncer, logger *slog.Logger) BatchTableHandler {
 			}
 			id, err := eventID(e, t.idCol)
 			if err != nil {
-				logger.Error("canal: search event without a usable id; skipped", "table", e.Table, "op", e.Op,
-					"key", string(e.Key), "err", err.Error(),
-					"topic", e.Msg.Topic, "partition", e.Msg.Partition, "offset", e.Msg.Offset)
-				continue
+				return domain.Errorf(domain.ErrInvalid, "canal: %s event at %s/%d/%d without a usable id (key %s): %v",
+					e.Table, e.Msg.Topic, e.Msg.Partition, e.Msg.Offset, e.Key, err)
 			}
 			ids[t.kind] = append(ids[t.kind], id)
 		}

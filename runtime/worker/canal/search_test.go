@@ -15,7 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/bangumi/chii/adapters/kafkabus"
 	"github.com/bangumi/chii/contracttests/testenv"
+	"github.com/bangumi/chii/domain"
 	"github.com/bangumi/chii/domain/search"
 	"github.com/bangumi/chii/runtime/config"
 	"github.com/bangumi/chii/runtime/worker/canal"
@@ -121,35 +123,112 @@ func TestSearchHandler_ID(t *testing.T) {
 	}
 }
 
-// Events that no retry could ever handle are logged and acknowledged, so they never hold
-// their partition: an event without a usable id (an error, with its key). (An unknown op
-// never reaches the handler: the dispatcher dead-letters it, TestDispatcher_Handle.)
-func TestSearchHandler_SkipsWhatCanNeverBeHandled(t *testing.T) {
+// An event without a usable id can never be handled: it is an error of kind
+// domain.ErrInvalid (consume.Permanent), returned before anything is synced, so that the
+// consume loop isolates it and dead-letters it alone (TestSearchHandler_DeadLettersEventWithoutID).
+// (An unknown op never reaches the handler: the dispatcher dead-letters it, TestDispatcher_Handle.)
+func TestSearchHandler_EventWithoutIDIsPermanent(t *testing.T) {
 	for _, tc := range []struct {
-		name, level, log string
-		msg              kafka.Message
+		name string
+		msg  kafka.Message
 	}{
-		{"NoID", "ERROR", "without a usable id", event("chii_persons", "u", `{"uid":1}`, `{"prsn_name":"x"}`, `{"prsn_name":"y"}`)},
-		{"IDZero", "ERROR", "without a usable id", event("chii_characters", "u", `{"crt_id":0}`, "", "")},
-		{"IDNegative", "ERROR", "without a usable id", event("chii_characters", "u", `{"crt_id":-1}`, "", "")},
+		{"NoID", event("chii_persons", "u", `{"uid":1}`, `{"prsn_name":"x"}`, `{"prsn_name":"y"}`)},
+		{"IDZero", event("chii_characters", "u", `{"crt_id":0}`, "", "")},
+		{"IDNegative", event("chii_characters", "u", `{"crt_id":-1}`, "", "")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &recordingSyncer{}
 			var buf bytes.Buffer
 			err := searchDispatcher(s, &buf, nil).HandleBatch(t.Context(), []kafka.Message{
-				tc.msg, event("chii_subjects", "u", `{"subject_id":9}`, "", ""),
+				event("chii_subjects", "u", `{"subject_id":9}`, "", ""), tc.msg,
 			})
-			if err != nil {
-				t.Fatalf("HandleBatch() = %v, want nil (acknowledged)", err)
+			if !consume.Permanent(err) || !errors.Is(err, domain.ErrInvalid) {
+				t.Fatalf("HandleBatch() = %v, want a permanent error (domain.ErrInvalid)", err)
 			}
-			if diff := cmp.Diff([]syncCall{{search.KindSubject, []uint32{9}}}, s.calls); diff != "" {
-				t.Errorf("Sync calls (-want +got):\n%s", diff)
+			if !strings.Contains(err.Error(), "without a usable id") || !strings.Contains(err.Error(), string(tc.msg.Key)) {
+				t.Errorf("the error does not say why, with the key: %v", err)
 			}
-			if out := buf.String(); !strings.Contains(out, `"level":"`+tc.level+`"`) || !strings.Contains(out, tc.log) ||
-				!strings.Contains(out, `"offset":0`) {
-				t.Errorf("log lacks a %s line %q with the offset:\n%s", tc.level, tc.log, out)
+			if len(s.calls) != 0 {
+				t.Errorf("Sync calls = %+v before the batch was isolated, want none", s.calls)
 			}
 		})
+	}
+}
+
+// Through the loop the worker runs (consume.RunBatch with a dead-letter writer): a batch with an
+// event without a usable id among good ones dead-letters that event alone, to <topic>.dlq with
+// its error and offset, syncs the others and commits the whole batch.
+func TestSearchHandler_DeadLettersEventWithoutID(t *testing.T) {
+	const topic = "debezium.chii.bangumi.search-noid"
+	brokers := testenv.Kafka(t, topic, topic+kafkabus.DeadLetterSuffix)
+	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, BatchTimeout: time.Millisecond}
+	defer w.Close()
+	msgs := []kafka.Message{
+		event("chii_subjects", "u", `{"subject_id":9}`, "", ""),
+		event("chii_characters", "u", `{"crt_id":0}`, "", ""), // no usable id
+		event("chii_persons", "d", `{"prsn_id":3}`, `{"prsn_id":3}`, ""),
+	}
+	if err := w.WriteMessages(t.Context(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	const group = "chii-canal-search-noid"
+	reader, err := kafkabus.NewReader(kafkabus.ReaderOptions{Brokers: brokers, Topics: []string{topic}, GroupID: group,
+		MaxWait: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	dlq, err := kafkabus.NewDeadLetterWriter(kafkabus.WriterOptions{Brokers: brokers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dlq.Close()
+	s := &recordingSyncer{}
+	var buf bytes.Buffer
+	disp := searchDispatcher(s, &buf, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- consume.RunBatch(ctx, consume.BatchOptions{Reader: reader, Handler: disp.HandleBatch,
+			Logger: slog.New(slog.DiscardHandler), DeadLetters: dlq, MaxMessages: 3, Linger: 2 * time.Second,
+			MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for committedOffset(t, brokers, group, topic) != int64(len(msgs)) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("committed offset = %d after 30s, want %d", committedOffset(t, brokers, group, topic), len(msgs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("RunBatch() = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunBatch() did not return within 10s of the cancel")
+	}
+
+	dl := readTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 1)[0]
+	if got := header(dl, kafkabus.HeaderDLQOffset); got != "1" {
+		t.Errorf("dead letter of offset %s, want 1", got)
+	}
+	if got := header(dl, kafkabus.HeaderDLQError); !strings.Contains(got, "without a usable id") {
+		t.Errorf("dead letter's error = %q, want it to say the event has no usable id", got)
+	}
+	if !bytes.Equal(dl.Value, msgs[1].Value) || !bytes.Equal(dl.Key, msgs[1].Key) {
+		t.Errorf("dead letter = %s %s, want the event's key and value", dl.Key, dl.Value)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	synced := map[search.Kind][]uint32{}
+	for _, c := range s.calls {
+		synced[c.Kind] = append(synced[c.Kind], c.IDs...)
+	}
+	if diff := cmp.Diff(map[search.Kind][]uint32{search.KindSubject: {9}, search.KindPerson: {3}}, synced); diff != "" {
+		t.Errorf("synced ids (-want +got):\n%s", diff)
 	}
 }
 
