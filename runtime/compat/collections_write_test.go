@@ -5,11 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,13 +16,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/contracttests/golden"
-	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/domain/episode"
 	"github.com/bangumi/chii/domain/user"
 	"github.com/bangumi/chii/ports"
-	"github.com/bangumi/chii/runtime/server"
 )
 
 // Issue 13's acceptance tests of the subject and episode collection writes, on MySQL through
@@ -107,51 +101,19 @@ type colEnv struct {
 
 func startCollectionAPI(t *testing.T, progressInnoDB bool) *colEnv {
 	t.Helper()
-	_, db := testenv.MySQL(t, testenv.WithData(),
-		testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
-	db.SetMaxOpenConns(20)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(t.Context(), q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	var setup []string
 	if progressInnoDB {
-		exec("ALTER TABLE chii_ep_status ENGINE=InnoDB")
+		setup = []string{"ALTER TABLE chii_ep_status ENGINE=InnoDB"}
 	}
-	for i := range colUsers {
-		uid := 920001 + i
-		exec(`INSERT INTO chii_members (uid, username, nickname, avatar, groupid, regdate, lastvisit, lastactivity,
-			sign, password_crypt, email, acl, timeoffset)
-		 VALUES (?, ?, ?, '', 10, UNIX_TIMESTAMP('2017-12-03'), 0, 0, '', '', '', '', '9999')`,
-			uid, fmt.Sprintf("col_user_%d", i), fmt.Sprintf("col user %d", i))
-		exec(`INSERT INTO chii_oauth_access_tokens (type, access_token, client_id, user_id, expires, scope, info)
-		 VALUES (0, ?, 'test_client_id', ?, '2037-12-31 00:00:00', NULL, '')`, colUserToken(i), fmt.Sprint(uid))
-	}
-	a := server.MySQLAdapters(db)
-	uow := &faultyCollectionUoW{UnitOfWork: a.UnitOfWork}
-	a.UnitOfWork = uow
-	a.Timeline = inmem.NewTimelinePublisher()
-	srv := httptest.NewServer(server.NewAPI(a, server.APIOptions{Logger: slog.New(slog.DiscardHandler), Version: "compat"}))
-	t.Cleanup(srv.Close)
-	return &colEnv{URL: srv.URL, DB: db, UoW: uow}
+	db := writeDB(t, 920001, colUsers, "col_user", colUserToken, setup...)
+	uow := &faultyCollectionUoW{}
+	url := serveWrites(t, db, func(u ports.UnitOfWork) ports.UnitOfWork { uow.UnitOfWork = u; return uow })
+	return &colEnv{URL: url, DB: db, UoW: uow}
 }
 
 func (e *colEnv) send(t *testing.T, method, path, token, body string) golden.Response {
 	t.Helper()
-	r := golden.Request{Method: method, Path: path, Headers: map[string]string{"Authorization": "Bearer " + token}}
-	if body != "" {
-		r.Body = json.RawMessage(body)
-	}
-	req, err := r.NewRequest(t.Context(), e.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := golden.Do(golden.NewClient(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
+	return sendAs(t, e.URL, method, path, token, body)
 }
 
 // newSubject makes an anime with exact zero counters, no tags and five main episodes

@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,12 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bangumi/chii/adapters/inmem"
 	"github.com/bangumi/chii/contracttests/golden"
-	"github.com/bangumi/chii/contracttests/testenv"
 	"github.com/bangumi/chii/domain/index"
 	"github.com/bangumi/chii/ports"
-	"github.com/bangumi/chii/runtime/server"
 )
 
 // Issue 13's acceptance tests of the index writes, on MySQL through HTTP: a fault after the
@@ -124,62 +118,30 @@ type idxEnv struct {
 
 func startIndexAPI(t *testing.T, innoDB bool) *idxEnv {
 	t.Helper()
-	_, db := testenv.MySQL(t, testenv.WithData(),
-		testenv.WithSQLFiles(filepath.Join(golden.Dir(t), "fixture-adjust.sql")))
-	db.SetMaxOpenConns(20)
-	ctx := t.Context()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+	var setup []string
+	if innoDB {
+		setup = []string{"ALTER TABLE chii_index ENGINE=InnoDB", "ALTER TABLE chii_index_related ENGINE=InnoDB",
+			"ALTER TABLE chii_index_collects ENGINE=InnoDB"}
 	}
+	db := writeDB(t, idxFirstUID, idxUsers, "idx_user", idxUserToken, setup...)
 	for _, table := range []string{"chii_index", "chii_index_related", "chii_index_collects"} {
 		var engine string
-		if err := db.QueryRowContext(ctx, "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", table).Scan(&engine); err != nil {
+		if err := db.QueryRowContext(t.Context(), "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", table).Scan(&engine); err != nil {
 			t.Fatal(err)
 		}
-		if engine != "MyISAM" {
-			t.Fatalf("%s is %s in bangumi's schema, want MyISAM", table, engine)
-		}
-		if innoDB {
-			exec("ALTER TABLE " + table + " ENGINE=InnoDB")
+		if want := map[bool]string{false: "MyISAM", true: "InnoDB"}[innoDB]; engine != want {
+			t.Fatalf("%s is %s, want %s", table, engine, want)
 		}
 	}
-	for i := range idxUsers {
-		uid := idxFirstUID + i
-		exec(`INSERT INTO chii_members (uid, username, nickname, avatar, groupid, regdate, lastvisit, lastactivity,
-			sign, password_crypt, email, acl, timeoffset)
-		 VALUES (?, ?, ?, '', 10, UNIX_TIMESTAMP('2017-12-03'), 0, 0, '', '', '', '', '9999')`,
-			uid, fmt.Sprintf("idx_user_%d", i), fmt.Sprintf("idx user %d", i))
-		exec(`INSERT INTO chii_oauth_access_tokens (type, access_token, client_id, user_id, expires, scope, info)
-		 VALUES (0, ?, 'test_client_id', ?, '2037-12-31 00:00:00', NULL, '')`, idxUserToken(i), fmt.Sprint(uid))
-	}
-	a := server.MySQLAdapters(db)
-	uow := &faultyIndexUoW{UnitOfWork: a.UnitOfWork}
-	a.UnitOfWork = uow
-	a.Timeline = inmem.NewTimelinePublisher()
-	srv := httptest.NewServer(server.NewAPI(a, server.APIOptions{Logger: slog.New(slog.DiscardHandler), Version: "compat"}))
-	t.Cleanup(srv.Close)
-	return &idxEnv{URL: srv.URL, DB: db, UoW: uow}
+	uow := &faultyIndexUoW{}
+	url := serveWrites(t, db, func(u ports.UnitOfWork) ports.UnitOfWork { uow.UnitOfWork = u; return uow })
+	return &idxEnv{URL: url, DB: db, UoW: uow}
 }
 
 // send sends one request (a JSON body when body is not "") and reads the answer.
 func (e *idxEnv) send(t *testing.T, method, path, token, body string) golden.Response {
 	t.Helper()
-	r := golden.Request{Method: method, Path: path, Headers: map[string]string{"Authorization": "Bearer " + token}}
-	if body != "" {
-		r.Body = json.RawMessage(body)
-	}
-	req, err := r.NewRequest(t.Context(), e.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := golden.Do(golden.NewClient(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
+	return sendAs(t, e.URL, method, path, token, body)
 }
 
 // newIndex makes an index of the owner by SQL, listing subjects 8 and 12 (entries not
