@@ -106,7 +106,7 @@ func (s *server) indexRoutes() []route {
 			},
 		},
 		{
-			method: http.MethodPost, path: "/v0/indices/{index_id}/collect", handler: s.collectIndex, scope: auth.ScopeWriteCollection,
+			method: http.MethodPost, path: "/v0/indices/{index_id}/collect", handler: s.indexCollect(true), scope: auth.ScopeWriteCollection,
 			doc: operation{
 				id: "collectIndexByIndexIdAndUserId", tag: tagIndex, summary: "收藏目录",
 				description: "需要 write:collection 权限（不是 write:indices）。目录须对当前用户可见（私有目录只对创建者可见，NSFW 目录只对注册满 60 天的用户可见）。" +
@@ -117,7 +117,7 @@ func (s *server) indexRoutes() []route {
 			},
 		},
 		{
-			method: http.MethodDelete, path: "/v0/indices/{index_id}/collect", handler: s.uncollectIndex, scope: auth.ScopeWriteCollection,
+			method: http.MethodDelete, path: "/v0/indices/{index_id}/collect", handler: s.indexCollect(false), scope: auth.ScopeWriteCollection,
 			doc: operation{
 				id: "uncollectIndexByIndexIdAndUserId", tag: tagIndex, summary: "取消收藏目录",
 				description: "需要 write:collection 权限。没有收藏时 404 index not collected；收藏数在同一事务中重新统计（N16）。成功时没有响应体。" + indexWriteDescription,

@@ -163,28 +163,22 @@ func (s *server) removeIndexSubject(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// collectIndex serves POST /v0/indices/{index_id}/collect (§7.10, N16); 200 with no body.
-func (s *server) collectIndex(w http.ResponseWriter, r *http.Request) error {
-	id, err := parseID(pathParam(r, "index_id"))
-	if err != nil {
-		return err
+// indexCollect serves POST (collect) and DELETE (uncollect) /v0/indices/{index_id}/collect
+// (§7.10, N16): the id, then the use case; 200 with no body.
+func (s *server) indexCollect(collect bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := parseID(pathParam(r, "index_id"))
+		if err != nil {
+			return err
+		}
+		change := s.indices.Uncollect
+		if collect {
+			change = s.indices.Collect
+		}
+		if err := change(r.Context(), viewer(r), id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusOK)
+		return nil
 	}
-	if err := s.indices.Collect(r.Context(), viewer(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
-}
-
-// uncollectIndex serves DELETE /v0/indices/{index_id}/collect (§7.10); 200 with no body.
-func (s *server) uncollectIndex(w http.ResponseWriter, r *http.Request) error {
-	id, err := parseID(pathParam(r, "index_id"))
-	if err != nil {
-		return err
-	}
-	if err := s.indices.Uncollect(r.Context(), viewer(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
 }
