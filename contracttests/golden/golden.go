@@ -137,7 +137,7 @@ func LoadCases(dir string) ([]Case, error) {
 	if len(want) != len(cases) {
 		return nil, fmt.Errorf("expected.jsonl has %d answers for %d requests", len(want), len(cases))
 	}
-	markPending(cases)
+	markPending(cases, Pending)
 	return cases, nil
 }
 

@@ -6,21 +6,19 @@ package golden
 // neither served nor pending, or is pending although the router already serves it. An issue
 // that adds a route removes its family here, which makes every recorded answer of the family
 // binding.
-var Pending = map[string]int{
-	// issue 13: the remaining writes
-}
+var Pending = map[string]int{}
 
 // IsPending reports whether c waits for an issue: its family is on Pending, or it comes after
 // a case of such a family in the same write sequence (group), whose effect it reads.
 func (c Case) IsPending() bool { return c.PendingIssue != 0 }
 
-// markPending sets PendingIssue on the cases of pending families and on the later cases of
-// their groups (cases in corpus order).
-func markPending(cases []Case) {
+// markPending sets PendingIssue on the cases of pending families (family → issue) and on the
+// later cases of their groups (cases in corpus order).
+func markPending(cases []Case, pending map[string]int) {
 	blocked := map[string]int{} // group → issue of its first pending case
 	for i := range cases {
 		c := &cases[i]
-		if issue, ok := Pending[c.Family]; ok {
+		if issue, ok := pending[c.Family]; ok {
 			c.PendingIssue = issue
 		} else if issue, ok := blocked[c.Group]; ok && c.Group != "" {
 			c.PendingIssue = issue
