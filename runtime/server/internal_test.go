@@ -131,6 +131,16 @@ func TestRun_InternalListener(t *testing.T) {
 	if !strings.Contains(scrape, `chii_build_info{version="`) {
 		t.Error("/metrics lacks chii_build_info")
 	}
+	// The answers by route, through the whole process (TestBuildAPI_RequestMetrics has the cases).
+	if !strings.Contains(scrape, `chii_http_requests_total{method="GET",route="/v0/subjects/{subject_id}",status="200"} 3`+"\n") {
+		t.Error(`/metrics lacks chii_http_requests_total{method="GET",route="/v0/subjects/{subject_id}",status="200"} 3`)
+	}
+	if !strings.Contains(scrape, `chii_http_request_duration_seconds_count{method="GET",route="/v0/subjects/{subject_id}"} 3`+"\n") {
+		t.Error(`/metrics lacks chii_http_request_duration_seconds_count{method="GET",route="/v0/subjects/{subject_id}"} 3`)
+	}
+	if !strings.Contains(scrape, "\nchii_timeline_publish_failures_total 0\n") {
+		t.Error("/metrics lacks chii_timeline_publish_failures_total 0 (demo mode: the in-memory publisher)")
+	}
 	if !strings.Contains(scrape, "# TYPE chii_http_internal_errors_total counter") {
 		t.Error("chii_http_internal_errors_total is not typed counter")
 	}
