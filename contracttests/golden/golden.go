@@ -435,6 +435,9 @@ func eachChild(v any, fn func(any) any) any {
 
 // Tally counts passed, failed and pending cases per family, in the order families first appear.
 type Tally struct {
+	// Issues names the issue of each pending family; nil is Pending.
+	Issues map[string]int
+
 	order []string
 	count map[string]*[3]int // passed, failed, pending
 }
@@ -483,7 +486,11 @@ func (t *Tally) Lines() []string {
 		passed += c[0]
 		failed += c[1]
 		pending += c[2]
-		switch issue, onList := Pending[f]; {
+		issues := t.Issues
+		if issues == nil {
+			issues = Pending
+		}
+		switch issue, onList := issues[f]; {
 		case onList:
 			lines = append(lines, fmt.Sprintf("%s: %d pending (issue %d)", f, c[2], issue))
 		case c[2] > 0:
