@@ -71,10 +71,10 @@ func TestRun_WithoutMeilisearchLeavesSearchToTheServer(t *testing.T) {
 	var buf lockedBuf
 	stop := runCanal(t, cfg, slog.New(slog.NewJSONHandler(&buf, nil)))
 	deadline := time.Now().Add(30 * time.Second)
-	for committedOffset(t, brokers, "go-canal", topic) != 1 {
+	for testenv.CommittedOffset(t, brokers, "go-canal", topic) != 1 {
 		if time.Now().After(deadline) {
 			_ = stop()
-			t.Fatalf("committed offset = %d after 30s, want 1", committedOffset(t, brokers, "go-canal", topic))
+			t.Fatalf("committed offset = %d after 30s, want 1", testenv.CommittedOffset(t, brokers, "go-canal", topic))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

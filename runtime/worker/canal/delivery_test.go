@@ -57,7 +57,7 @@ func TestRun_DeadLetterTopicMissingHoldsTheBatch(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got := committedOffset(t, brokers, "go-canal", topic); got > 0 {
+	if got := testenv.CommittedOffset(t, brokers, "go-canal", topic); got > 0 {
 		t.Errorf("committed offset %d while the dead-letter topic is missing, want nothing committed", got)
 	}
 
@@ -68,9 +68,9 @@ func TestRun_DeadLetterTopicMissingHoldsTheBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline = time.Now().Add(60 * time.Second)
-	for committedOffset(t, brokers, "go-canal", topic) != 3 {
+	for testenv.CommittedOffset(t, brokers, "go-canal", topic) != 3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("committed offset = %d, want 3 once the topic exists\n%s", committedOffset(t, brokers, "go-canal", topic), logs.String())
+			t.Fatalf("committed offset = %d, want 3 once the topic exists\n%s", testenv.CommittedOffset(t, brokers, "go-canal", topic), logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -83,9 +83,9 @@ func TestRun_DeadLetterTopicMissingHoldsTheBatch(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run() did not return after cancel")
 	}
-	dl := readTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 1)[0]
-	if string(dl.Value) != "garbage" || header(dl, kafkabus.HeaderDLQOffset) != "1" {
-		t.Errorf("dead letter = %q at offset header %s, want garbage from offset 1", dl.Value, header(dl, kafkabus.HeaderDLQOffset))
+	dl := testenv.ReadTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 1)[0]
+	if string(dl.Value) != "garbage" || testenv.Header(dl, kafkabus.HeaderDLQOffset) != "1" {
+		t.Errorf("dead letter = %q at offset header %s, want garbage from offset 1", dl.Value, testenv.Header(dl, kafkabus.HeaderDLQOffset))
 	}
 }
 
@@ -194,9 +194,9 @@ func TestRunBatch_KillAndRestart(t *testing.T) {
 		}()
 		if run.before < 0 && run.after < 0 {
 			deadline := time.Now().Add(30 * time.Second)
-			for committedOffset(t, brokers, group, topic) != int64(len(msgs)) {
+			for testenv.CommittedOffset(t, brokers, group, topic) != int64(len(msgs)) {
 				if time.Now().After(deadline) {
-					t.Fatalf("run %d: committed offset %d, want %d", i, committedOffset(t, brokers, group, topic), len(msgs))
+					t.Fatalf("run %d: committed offset %d, want %d", i, testenv.CommittedOffset(t, brokers, group, topic), len(msgs))
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -227,10 +227,10 @@ func TestRunBatch_KillAndRestart(t *testing.T) {
 	}
 	// The invalid event was dead-lettered in the killed run and again after the restart: a
 	// dead letter, like an effect, may be repeated by a redelivery, never lost.
-	letters := readTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 2)
+	letters := testenv.ReadTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 2)
 	for _, dl := range letters {
-		if header(dl, kafkabus.HeaderDLQOffset) != "6" {
-			t.Errorf("dead letter of offset %s, want 6", header(dl, kafkabus.HeaderDLQOffset))
+		if testenv.Header(dl, kafkabus.HeaderDLQOffset) != "6" {
+			t.Errorf("dead letter of offset %s, want 6", testenv.Header(dl, kafkabus.HeaderDLQOffset))
 		}
 	}
 }

@@ -174,7 +174,7 @@ func (p *reactPipeline) produce(msgs ...kafka.Message) {
 }
 
 func (p *reactPipeline) committed() int64 {
-	return committedOffset(p.t, p.brokers, reactGroup, reactTopic)
+	return testenv.CommittedOffset(p.t, p.brokers, reactGroup, reactTopic)
 }
 
 func (p *reactPipeline) waitCommitted(what string) {
@@ -482,12 +482,12 @@ func TestReactions_PermanentEventsAreDeadLettered(t *testing.T) {
 	p.produce(msgs...)
 	p.waitCommitted("poison and good events")
 
-	letters := readTopic(t, p.brokers, reactTopic+kafkabus.DeadLetterSuffix, len(poison))
+	letters := testenv.ReadTopic(t, p.brokers, reactTopic+kafkabus.DeadLetterSuffix, len(poison))
 	var got []string
 	for _, dl := range letters {
 		got = append(got, string(dl.Value))
-		if header(dl, kafkabus.HeaderDLQError) == "" {
-			t.Errorf("dead letter at offset %s has no error", header(dl, kafkabus.HeaderDLQOffset))
+		if testenv.Header(dl, kafkabus.HeaderDLQError) == "" {
+			t.Errorf("dead letter at offset %s has no error", testenv.Header(dl, kafkabus.HeaderDLQOffset))
 		}
 	}
 	slices.Sort(got)

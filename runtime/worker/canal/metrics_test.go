@@ -52,9 +52,9 @@ func TestRun_ServesMetrics(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- canal.Run(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil))) }()
 	deadline := time.Now().Add(30 * time.Second)
-	for committedOffset(t, brokers, "go-canal", topic) != 5 {
+	for testenv.CommittedOffset(t, brokers, "go-canal", topic) != 5 {
 		if time.Now().After(deadline) {
-			t.Fatalf("committed offset = %d, want 5\n%s", committedOffset(t, brokers, "go-canal", topic), logs.String())
+			t.Fatalf("committed offset = %d, want 5\n%s", testenv.CommittedOffset(t, brokers, "go-canal", topic), logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

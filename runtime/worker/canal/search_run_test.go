@@ -198,7 +198,7 @@ func (p *searchPipeline) waitCommitted(what string) {
 	p.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got := committedOffset(p.t, p.brokers, searchGroup, searchTopic)
+		got := testenv.CommittedOffset(p.t, p.brokers, searchGroup, searchTopic)
 		if got == p.sent {
 			return
 		}
@@ -388,7 +388,7 @@ func TestSearch_ChangeEventsKeepTheIndexEqualToMySQL(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		if got := committedOffset(t, p.brokers, searchGroup, searchTopic); got != before {
+		if got := testenv.CommittedOffset(t, p.brokers, searchGroup, searchTopic); got != before {
 			t.Fatalf("committed offset = %d while the index is down, want %d (nothing after the failure)", got, before)
 		}
 		p.exec("UPDATE chii_persons SET prsn_name = ? WHERE prsn_id = 2", "Chiitest Back")

@@ -194,10 +194,10 @@ func TestSearchHandler_DeadLettersEventWithoutID(t *testing.T) {
 			MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
-	for committedOffset(t, brokers, group, topic) != int64(len(msgs)) {
+	for testenv.CommittedOffset(t, brokers, group, topic) != int64(len(msgs)) {
 		if time.Now().After(deadline) {
 			cancel()
-			t.Fatalf("committed offset = %d after 30s, want %d", committedOffset(t, brokers, group, topic), len(msgs))
+			t.Fatalf("committed offset = %d after 30s, want %d", testenv.CommittedOffset(t, brokers, group, topic), len(msgs))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -211,11 +211,11 @@ func TestSearchHandler_DeadLettersEventWithoutID(t *testing.T) {
 		t.Fatal("RunBatch() did not return within 10s of the cancel")
 	}
 
-	dl := readTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 1)[0]
-	if got := header(dl, kafkabus.HeaderDLQOffset); got != "1" {
+	dl := testenv.ReadTopic(t, brokers, topic+kafkabus.DeadLetterSuffix, 1)[0]
+	if got := testenv.Header(dl, kafkabus.HeaderDLQOffset); got != "1" {
 		t.Errorf("dead letter of offset %s, want 1", got)
 	}
-	if got := header(dl, kafkabus.HeaderDLQError); !strings.Contains(got, "without a usable id") {
+	if got := testenv.Header(dl, kafkabus.HeaderDLQError); !strings.Contains(got, "without a usable id") {
 		t.Errorf("dead letter's error = %q, want it to say the event has no usable id", got)
 	}
 	if !bytes.Equal(dl.Value, msgs[1].Value) || !bytes.Equal(dl.Key, msgs[1].Key) {
@@ -329,10 +329,10 @@ func TestServeSearch(t *testing.T) {
 		done <- canal.ServeSearch(ctx, cfg, []string{topic}, "chii-search-host1", s, slog.New(slog.DiscardHandler))
 	}()
 	deadline := time.Now().Add(30 * time.Second)
-	for committedOffset(t, brokers, "chii-search-host1", topic) != 3 {
+	for testenv.CommittedOffset(t, brokers, "chii-search-host1", topic) != 3 {
 		if time.Now().After(deadline) {
 			cancel()
-			t.Fatalf("committed offset of the group = %d after 30s, want 3", committedOffset(t, brokers, "chii-search-host1", topic))
+			t.Fatalf("committed offset of the group = %d after 30s, want 3", testenv.CommittedOffset(t, brokers, "chii-search-host1", topic))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -27,53 +27,26 @@ import (
 	"github.com/bangumi/chii/runtime/worker/timeline"
 )
 
-// readTopic reads the first n messages of partition 0 of topic, within 30 s.
-func readTopic(t *testing.T, brokers []string, topic string, n int) []kafka.Message {
-	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: 0, MinBytes: 1, MaxBytes: 10 << 20, MaxWait: 200 * time.Millisecond})
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out []kafka.Message
-	for len(out) < n {
-		m, err := r.ReadMessage(ctx)
-		if err != nil {
-			t.Fatalf("read %s: %d of %d messages, then %v", topic, len(out), n, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-func header(m kafka.Message, key string) string {
-	for _, h := range m.Headers {
-		if h.Key == key {
-			return string(h.Value)
-		}
-	}
-	return "<none>"
-}
-
 // assertDeadLetters checks that timeline.dlq holds the messages of msgs at offsets, in order,
 // with their original key and value and the dlq.* headers (the error containing errs[i]).
 func assertDeadLetters(t *testing.T, brokers []string, msgs []kafka.Message, offsets []int64, errs []string) {
 	t.Helper()
-	got := readTopic(t, brokers, "timeline"+kafkabus.DeadLetterSuffix, len(offsets))
+	got := testenv.ReadTopic(t, brokers, "timeline"+kafkabus.DeadLetterSuffix, len(offsets))
 	for i, off := range offsets {
 		m, want := got[i], msgs[off]
 		if string(m.Key) != string(want.Key) || string(m.Value) != string(want.Value) {
 			t.Errorf("dead letter %d = key %q value %q, want message %d: key %q value %q", i, m.Key, m.Value, off, want.Key, want.Value)
 		}
-		if h := header(m, kafkabus.HeaderDLQTopic); h != "timeline" {
+		if h := testenv.Header(m, kafkabus.HeaderDLQTopic); h != "timeline" {
 			t.Errorf("dead letter %d: %s = %q, want timeline", i, kafkabus.HeaderDLQTopic, h)
 		}
-		if h := header(m, kafkabus.HeaderDLQPartition); h != "0" {
+		if h := testenv.Header(m, kafkabus.HeaderDLQPartition); h != "0" {
 			t.Errorf("dead letter %d: %s = %q, want 0", i, kafkabus.HeaderDLQPartition, h)
 		}
-		if h := header(m, kafkabus.HeaderDLQOffset); h != strconv.FormatInt(off, 10) {
+		if h := testenv.Header(m, kafkabus.HeaderDLQOffset); h != strconv.FormatInt(off, 10) {
 			t.Errorf("dead letter %d: %s = %q, want %d", i, kafkabus.HeaderDLQOffset, h, off)
 		}
-		if h := header(m, kafkabus.HeaderDLQError); !strings.Contains(h, errs[i]) {
+		if h := testenv.Header(m, kafkabus.HeaderDLQError); !strings.Contains(h, errs[i]) {
 			t.Errorf("dead letter %d: %s = %q, want it to contain %q", i, kafkabus.HeaderDLQError, h, errs[i])
 		}
 	}
@@ -104,7 +77,7 @@ func TestRun_DeadLetterTopicMissingHoldsThePartition(t *testing.T) {
 	stop := startRun(t, loadConfig(t, brokers, dsn), &logs)
 	defer stop()
 	waitLog(t, &logs, "dead-letter write failed", 2)
-	if got := committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got != 2 {
+	if got := testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got != 2 {
 		t.Errorf("committed offset = %d while the dead-letter topic is missing, want 2 (the poison message held)", got)
 	}
 	if diff := cmp.Diff(e2eRows[:1], timelineRows(t, db)); diff != "" {
@@ -228,9 +201,9 @@ func TestRun_KillAndRestart(t *testing.T) {
 		}()
 		if run.before < 0 && run.after < 0 {
 			deadline := time.Now().Add(30 * time.Second)
-			for committedOffset(t, brokers, group, "timeline") != int64(len(msgs)) {
+			for testenv.CommittedOffset(t, brokers, group, "timeline") != int64(len(msgs)) {
 				if time.Now().After(deadline) {
-					t.Fatalf("run %d: committed offset %d, want %d", i, committedOffset(t, brokers, group, "timeline"), len(msgs))
+					t.Fatalf("run %d: committed offset %d, want %d", i, testenv.CommittedOffset(t, brokers, group, "timeline"), len(msgs))
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -300,16 +273,16 @@ func testMySQLOutage(t *testing.T, mode faults.Mode, logged string) {
 	}
 	outage := time.NewTimer(5 * time.Second) // the outage lasts 5 s (not an assertion)
 	<-outage.C
-	if got := committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got != 20 {
+	if got := testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got != 20 {
 		t.Errorf("committed offset = %d during the outage, want 20", got)
 	}
 	proxy.Set(faults.Pass)
 
 	deadline := time.Now().Add(90 * time.Second)
-	for committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline") != int64(len(msgs)) {
+	for testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline") != int64(len(msgs)) {
 		if time.Now().After(deadline) {
 			t.Fatalf("lag did not drain within 90s of MySQL's return: committed %d of %d\n%s",
-				committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"), len(msgs), logs.String())
+				testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"), len(msgs), logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -144,19 +144,6 @@ func TestNewHandler(t *testing.T) {
 	})
 }
 
-func committedOffset(t *testing.T, brokers []string, group, topic string) int64 {
-	t.Helper()
-	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
-	resp, err := c.OffsetFetch(t.Context(), &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0}}})
-	if err != nil || resp.Error != nil {
-		return -1
-	}
-	for _, p := range resp.Topics[topic] {
-		return p.CommittedOffset
-	}
-	return -1
-}
-
 func loadConfig(t *testing.T, brokers []string, dsn string) config.Config {
 	t.Helper()
 	cfg, err := config.Load(func(k string) string {
@@ -257,9 +244,9 @@ var e2eRows = []tl.Row{
 func waitCommitted(t *testing.T, brokers []string, want int64, logs *syncBuf) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline") != want {
+	for testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline") != want {
 		if time.Now().After(deadline) {
-			t.Fatalf("committed offset = %d, want %d; logs:\n%s", committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"), want, logs.String())
+			t.Fatalf("committed offset = %d, want %d; logs:\n%s", testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"), want, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -312,7 +299,7 @@ func TestRun_MySQLDownCommitsNothing(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got > 0 {
+	if got := testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got > 0 {
 		t.Errorf("committed offset %d while MySQL is down, want nothing committed", got)
 	}
 	began := time.Now()
@@ -322,7 +309,7 @@ func TestRun_MySQLDownCommitsNothing(t *testing.T) {
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("stop took %v, longer than the grace period", took)
 	}
-	if got := committedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got > 0 {
+	if got := testenv.CommittedOffset(t, brokers, config.DefaultTimelineGroupID, "timeline"); got > 0 {
 		t.Errorf("committed offset %d after stopping with MySQL down, want nothing committed", got)
 	}
 	if !strings.Contains(logs.String(), "connection refused") {
