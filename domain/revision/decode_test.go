@@ -1,35 +1,18 @@
 package revision_test
 
 import (
-	"bytes"
-	"compress/flate"
 	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bangumi/chii/contracttests"
 	"github.com/bangumi/chii/domain/revision"
 )
 
-func deflate(tb testing.TB, php string) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	w, err := flate.NewWriter(&b, flate.BestSpeed)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := w.Write([]byte(php)); err != nil {
-		tb.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 func TestDecodeEpisodes(t *testing.T) {
 	// The dev dataset's text 74717 (names shortened): the second revision stores numbers.
-	text := deflate(t, `a:2:{i:1439146;a:7:{s:7:"ep_sort";d:1.5;s:7:"ep_type";i:0;s:7:"ep_name";s:1:"n";s:10:"ep_name_cn";s:0:"";`+
+	text := contracttests.RevisionText(t, `a:2:{i:1439146;a:7:{s:7:"ep_sort";d:1.5;s:7:"ep_type";i:0;s:7:"ep_name";s:1:"n";s:10:"ep_name_cn";s:0:"";`+
 		`s:11:"ep_duration";s:3:"24m";s:10:"ep_airdate";s:10:"2008-04-06";s:7:"ep_desc";N;}`+
 		`i:122788;a:8:{s:7:"ep_sort";s:1:"1";s:7:"ep_type";s:1:"0";s:7:"ep_name";s:1:"n";s:10:"ep_name_cn";s:1:"c";`+
 		`s:11:"ep_duration";s:3:"24m";s:10:"ep_airdate";s:10:"2008-04-06";s:7:"ep_desc";s:3:"d`+"\r\n"+`";s:5:"other";a:0:{}}}`)
@@ -48,7 +31,7 @@ func TestDecodeEpisodes(t *testing.T) {
 
 func TestDecodeCharacters(t *testing.T) {
 	t.Run("SortedNumericallyNullAndExtra", func(t *testing.T) {
-		text := deflate(t, `a:3:{i:10;a:4:{s:8:"crt_name";s:1:"B";s:11:"crt_summary";s:1:"x";s:7:"summary";s:1:"y";`+
+		text := contracttests.RevisionText(t, `a:3:{i:10;a:4:{s:8:"crt_name";s:1:"B";s:11:"crt_summary";s:1:"x";s:7:"summary";s:1:"y";`+
 			`s:5:"extra";a:1:{s:3:"img";s:5:"b.jpg";}}i:9;N;i:100;a:2:{s:8:"crt_name";s:1:"A";s:5:"extra";i:3;}}`)
 		got, err := revision.DecodeCharacters(text)
 		if err != nil {
@@ -73,7 +56,7 @@ func TestDecodeCharacters(t *testing.T) {
 		"ImgNotAString":     `a:1:{i:1;a:1:{s:5:"extra";a:1:{s:3:"img";a:0:{}}}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			got, err := revision.DecodeCharacters(deflate(t, php))
+			got, err := revision.DecodeCharacters(contracttests.RevisionText(t, php))
 			if err != nil || len(got) != 0 {
 				t.Errorf("DecodeCharacters(%s) = %v, %v; want no data, no error", php, got, err)
 			}
@@ -82,7 +65,7 @@ func TestDecodeCharacters(t *testing.T) {
 }
 
 func TestDecodePersons(t *testing.T) {
-	text := deflate(t, `a:2:{i:8;a:5:{s:9:"prsn_name";s:1:"P";s:12:"prsn_infobox";s:1:"i";s:12:"prsn_summary";s:1:"s";`+
+	text := contracttests.RevisionText(t, `a:2:{i:8;a:5:{s:9:"prsn_name";s:1:"P";s:12:"prsn_infobox";s:1:"i";s:12:"prsn_summary";s:1:"s";`+
 		`s:10:"profession";a:2:{s:6:"writer";s:1:"1";s:5:"actor";s:1:"1";}s:5:"extra";a:1:{s:3:"img";s:1:"p";}}`+
 		`i:9;a:1:{s:2:"n0";a:1:{s:7:"prsn_id";i:1;}}}`)
 	got, err := revision.DecodePersons(text)
@@ -96,7 +79,7 @@ func TestDecodePersons(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DecodePersons() mismatch (-want +got):\n%s", diff)
 	}
-	if got, err := revision.DecodePersons(deflate(t, `a:1:{i:8;a:1:{s:10:"profession";s:1:"1";}}`)); err != nil || len(got) != 0 {
+	if got, err := revision.DecodePersons(contracttests.RevisionText(t, `a:1:{i:8;a:1:{s:10:"profession";s:1:"1";}}`)); err != nil || len(got) != 0 {
 		t.Errorf("profession not a map = %v, %v; want no data", got, err)
 	}
 }
@@ -104,9 +87,9 @@ func TestDecodePersons(t *testing.T) {
 func TestDecode_CorruptIsAnError(t *testing.T) {
 	for name, text := range map[string][]byte{
 		"NotDeflate": []byte("a:1:{i:1;N;}"),
-		"Truncated":  deflate(t, `a:1:{i:1;N;}`)[:3],
-		"NotPHP":     deflate(t, `{"1":{}}`),
-		"Trailing":   deflate(t, `a:0:{}x`),
+		"Truncated":  contracttests.RevisionText(t, `a:1:{i:1;N;}`)[:3],
+		"NotPHP":     contracttests.RevisionText(t, `{"1":{}}`),
+		"Trailing":   contracttests.RevisionText(t, `a:0:{}x`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			for kind, decode := range map[string]func([]byte) error{
@@ -150,12 +133,12 @@ func FuzzDecodeRevisionText(f *testing.F) {
 		`a:1:{i:1;a:1:{s:8:"crt_name";s:1:"A";}}`, `a:2:{i:2;N;i:1;a:0:{}}`, `N;`,
 		`a:1:{i:8;a:1:{s:10:"profession";a:1:{s:6:"writer";s:1:"1";}}}`, `a:1:{i:1;a:1:{s:7:"ep_sort";d:1;}}`,
 	} {
-		f.Add(deflate(f, php), false)
+		f.Add(contracttests.RevisionText(f, php), false)
 		f.Add([]byte(php), true) // raw: inflated by the fuzz body
 	}
 	f.Fuzz(func(t *testing.T, b []byte, compress bool) {
 		if compress {
-			b = deflate(t, string(b))
+			b = contracttests.RevisionText(t, string(b))
 		}
 		check := func(ids []string, err error) {
 			if err != nil {
