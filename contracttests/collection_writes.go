@@ -131,7 +131,16 @@ func TestCollectionWriter(t *testing.T, newUoW NewUnitOfWork, feat CollectionWri
 	t.Run("Recount/TypesWithRowsAndGivenBuckets", func(t *testing.T) {
 		u, r := newUoW(t, collectionWriteFixture())
 		do(t, u, func(ctx context.Context, w ports.SubjectCollectionWriter, _ ports.EpisodeProgressWriter) error {
-			return w.Recount(ctx, 1, []uint8{8, 5, 0, 11})
+			changed, err := w.Recount(ctx, 1, []uint8{8, 5, 0, 11})
+			if err == nil && !changed {
+				t.Error("Recount moved counters and reported no change")
+			}
+			if err == nil {
+				if changed, err = w.Recount(ctx, 1, []uint8{8, 5}); err == nil && changed {
+					t.Error("a second Recount reported a change, want none: the counters already hold the rows' counts")
+				}
+			}
+			return err
 		})
 		s := subjectOf(t, r, 1)
 		// rows: user 10 done (private, rate 8), user 11 wish (shadow-banned, rate 5)
@@ -219,7 +228,7 @@ func TestCollectionWriter(t *testing.T, newUoW NewUnitOfWork, feat CollectionWri
 			if err := w.RecountTags(ctx, 1, subject.TypeAnime, []string{"新标签"}); err != nil {
 				return err
 			}
-			if err := w.Recount(ctx, 1, []uint8{8}); err != nil {
+			if _, err := w.Recount(ctx, 1, []uint8{8}); err != nil {
 				return err
 			}
 			if err := tx.EpisodeProgress().SaveProgress(ctx, 12, 1, episode.Progress{9: {Status: episode.StatusDone}}, cwT0); err != nil {

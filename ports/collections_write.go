@@ -36,7 +36,8 @@ type SubjectCollectionWriter interface {
 	// have rows (interest_type 1–5, every privacy; a type without rows keeps its stored
 	// counter, as the recorded answers have it) and its rating buckets of rates (1–10; others
 	// ignored): the rated rows with interest_type ≠ 0 that are not shadow-banned (D12 on N5).
-	Recount(ctx context.Context, subjectID uint32, rates []uint8) error
+	// changed reports whether a stored counter or bucket took another value.
+	Recount(ctx context.Context, subjectID uint32, rates []uint8) (changed bool, err error)
 }
 
 // EpisodeProgressWriter changes users' progress through a subject's episodes (chii_ep_status).

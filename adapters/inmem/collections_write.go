@@ -142,11 +142,12 @@ func (w txCollections) RecountTags(_ context.Context, subjectID uint32, subjectT
 	return nil
 }
 
-func (w txCollections) Recount(_ context.Context, subjectID uint32, rates []uint8) error {
+func (w txCollections) Recount(_ context.Context, subjectID uint32, rates []uint8) (bool, error) {
 	s, ok := w.d.subjects[subjectID]
 	if !ok {
-		return nil
+		return false, nil
 	}
+	before := s
 	byType := map[uint8]uint32{}
 	var byRate [user.MaxRate + 1]uint32
 	for _, r := range w.d.subjectCollections {
@@ -173,7 +174,7 @@ func (w txCollections) Recount(_ context.Context, subjectID uint32, rates []uint
 		}
 	}
 	w.d.subjects[subjectID] = s
-	return nil
+	return s.Collection != before.Collection || s.RateCounts != before.RateCounts, nil
 }
 
 // txProgress reads and writes the episode progress of a transaction's copy.

@@ -267,7 +267,7 @@ func (w uowCollections) RecountTags(ctx context.Context, subjectID uint32, subje
 // Recount recomputes the collection counters of the types with rows (chii_subjects) and the
 // rating buckets of rates (chii_subject_fields) from chii_subject_interests: at most two
 // grouped counts and two updates.
-func (w uowCollections) Recount(ctx context.Context, subjectID uint32, rates []uint8) error {
+func (w uowCollections) Recount(ctx context.Context, subjectID uint32, rates []uint8) (bool, error) {
 	count := func(what string, col string, where ...exp.Expression) (map[int64]int64, error) {
 		out := map[int64]int64{}
 		ds := from("chii_subject_interests").Select(goqu.C(col), goqu.COUNT(goqu.Star())).
@@ -285,6 +285,17 @@ func (w uowCollections) Recount(ctx context.Context, subjectID uint32, rates []u
 	}
 	byType, err := count("count collections", "interest_type")
 	if err != nil {
+		return false, err
+	}
+	// MySQL counts the rows an UPDATE changed (the driver does not ask for the found rows).
+	var changed int64
+	update := func(what string, ds *goqu.UpdateDataset) error {
+		res, err := exec(ctx, w.q, what, ds)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		changed += n
 		return err
 	}
 	counters := goqu.Record{}
@@ -294,9 +305,9 @@ func (w uowCollections) Recount(ctx context.Context, subjectID uint32, rates []u
 		}
 	}
 	if len(counters) > 0 {
-		if _, err := exec(ctx, w.q, "update collection counters", uowDialect.Update("chii_subjects").Prepared(true).
+		if err := update("update collection counters", uowDialect.Update("chii_subjects").Prepared(true).
 			Set(counters).Where(goqu.C("subject_id").Eq(subjectID))); err != nil {
-			return err
+			return false, err
 		}
 	}
 	var want []any
@@ -306,19 +317,19 @@ func (w uowCollections) Recount(ctx context.Context, subjectID uint32, rates []u
 		}
 	}
 	if len(want) == 0 {
-		return nil
+		return changed > 0, nil
 	}
 	byRate, err := count("count ratings", "interest_rate", goqu.C("interest_private").Neq(2), goqu.C("interest_rate").In(want...))
 	if err != nil {
-		return err
+		return false, err
 	}
 	buckets := goqu.Record{}
 	for _, r := range want {
 		buckets["field_rate_"+strconv.Itoa(int(r.(uint8)))] = byRate[int64(r.(uint8))]
 	}
-	_, err = exec(ctx, w.q, "update rating counters", uowDialect.Update("chii_subject_fields").Prepared(true).Set(buckets).
+	err = update("update rating counters", uowDialect.Update("chii_subject_fields").Prepared(true).Set(buckets).
 		Where(goqu.C("field_sid").Eq(subjectID)))
-	return err
+	return changed > 0, err
 }
 
 // subjectCounterColumns are the chii_subjects counters by collection type 1..5.

@@ -54,8 +54,9 @@ func (u *CollectionWrites) EditSubject(ctx context.Context, viewer auth.Auth, id
 	}
 	now := clockOrSystem(u.Clock).Now()
 	var (
-		saved user.CollectionRecord
-		sub   subject.Subject
+		saved          user.CollectionRecord
+		sub            subject.Subject
+		subjectChanged bool
 	)
 	err := u.UoW.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
 		w := tx.SubjectCollections()
@@ -98,15 +99,18 @@ func (u *CollectionWrites) EditSubject(ctx context.Context, viewer auth.Auth, id
 		if next.ID, err = w.Save(ctx, next); err != nil {
 			return err
 		}
+		tagsChanged := false
 		if old, cur := sortedTags(rec.TagList()), sortedTags(next.TagList()); !slices.Equal(old, cur) {
 			if err := w.RecountTags(ctx, id, rec.SubjectType, union(old, cur)); err != nil {
 				return err
 			}
+			tagsChanged = true
 		}
-		if err := w.Recount(ctx, id, affectedRates(rec, next, found)); err != nil {
+		countersChanged, err := w.Recount(ctx, id, affectedRates(rec, next, found))
+		if err != nil {
 			return err
 		}
-		saved = next
+		saved, subjectChanged = next, tagsChanged || countersChanged
 		return nil
 	})
 	if err != nil {
@@ -115,7 +119,7 @@ func (u *CollectionWrites) EditSubject(ctx context.Context, viewer auth.Auth, id
 		}
 		return wrap("update subject collection", err)
 	}
-	u.changed(ctx, viewer.UserID, id)
+	u.changed(ctx, viewer.UserID, id, subjectChanged)
 	u.publishSubject(ctx, viewer.UserID, sub, saved, e, now)
 	return nil
 }
@@ -142,13 +146,18 @@ func union(a, b []string) []string {
 	return slices.Compact(out)
 }
 
-// changed tells the notifier that the subject (its counters, tags) and the user's collections
-// changed.
-func (u *CollectionWrites) changed(ctx context.Context, userID, subjectID uint32) {
-	if u.Changes != nil {
-		u.Changes.Changed(context.WithoutCancel(ctx), ports.Change{Entity: ports.EntitySubject, ID: subjectID},
-			ports.Change{Entity: ports.EntityUser, ID: userID})
+// changed tells the notifier that the user's collections changed, and the subject when its
+// counters or tags did: a write that moves no counter (most episode marks) leaves the subject's
+// cached answers and its search document alone on every instance.
+func (u *CollectionWrites) changed(ctx context.Context, userID, subjectID uint32, subjectToo bool) {
+	if u.Changes == nil {
+		return
 	}
+	changes := []ports.Change{{Entity: ports.EntityUser, ID: userID}}
+	if subjectToo {
+		changes = append(changes, ports.Change{Entity: ports.EntitySubject, ID: subjectID})
+	}
+	u.Changes.Changed(context.WithoutCancel(ctx), changes...)
 }
 
 // publish sends one timeline message; a failure is the publisher's to log and count (D7, N2).
@@ -270,8 +279,9 @@ func progressEpisodeOf(eps []episode.Episode) *episode.Episode {
 func (u *CollectionWrites) mark(ctx context.Context, viewer auth.Auth, subjectID uint32, ids []uint32, status episode.Status, announce *episode.Episode) error {
 	now := clockOrSystem(u.Clock).Now()
 	var (
-		sub   subject.Subject
-		saved user.CollectionRecord
+		sub            subject.Subject
+		saved          user.CollectionRecord
+		subjectChanged bool
 	)
 	err := u.UoW.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
 		w := tx.SubjectCollections()
@@ -303,7 +313,7 @@ func (u *CollectionWrites) mark(ctx context.Context, viewer auth.Auth, subjectID
 		if _, err := w.Save(ctx, rec); err != nil {
 			return err
 		}
-		if err := w.Recount(ctx, subjectID, nil); err != nil {
+		if subjectChanged, err = w.Recount(ctx, subjectID, nil); err != nil {
 			return err
 		}
 		saved = rec
@@ -315,7 +325,7 @@ func (u *CollectionWrites) mark(ctx context.Context, viewer auth.Auth, subjectID
 		}
 		return wrap("update episode collection", err)
 	}
-	u.changed(ctx, viewer.UserID, subjectID)
+	u.changed(ctx, viewer.UserID, subjectID, subjectChanged)
 	if status != episode.StatusNone && announce != nil && !saved.IsPrivate() {
 		u.publish(ctx, &timeline.ProgressEpisode{UID: viewer.UserID, Subject: timeline.SubjectRef{ID: sub.ID, Type: sub.Type},
 			Episode: timeline.Episode{ID: announce.ID, Status: uint8(status)}, CreatedAt: now.Unix(), Source: timeline.SourceAPI})
