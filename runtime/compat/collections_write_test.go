@@ -534,3 +534,45 @@ func readTagRecount(t *testing.T, db *sql.DB, sid uint32) []map[string]string {
 	}
 	return out
 }
+
+// TestSQLStatements_CollectionWrites: a subject collection write runs the same statements for
+// one tag as for ten (no statement per tag), and an episode mark a constant number whatever the
+// number of episodes marked.
+func TestSQLStatements_CollectionWrites(t *testing.T) {
+	api := startAPI(t, apiOptions{noRateLimit: true})
+	const token = "a_development_access_token"
+	sendAs(t, api.URL, http.MethodGet, "/v0/me", token, "") // caches the token
+	count := func(method, path, body string) int {
+		t.Helper()
+		api.Counter.Reset()
+		if r := sendAs(t, api.URL, method, path, token, body); r.Status != http.StatusNoContent {
+			t.Fatalf("%s %s = %d %s", method, path, r.Status, r.Body)
+		}
+		c := api.Counter.Counts()
+		t.Logf("%s %s %s: %d statements", method, path, body, c.Statements())
+		return c.Statements()
+	}
+	one := count("POST", "/v0/users/-/collections/8", `{"type":2,"rate":7,"tags":["一个"]}`)
+	ten := count("POST", "/v0/users/-/collections/12", `{"type":2,"rate":7,"tags":["t1","t2","t3","t4","t5","t6","t7","t8","t9","t10"]}`)
+	if one != ten {
+		t.Errorf("a write with 1 tag ran %d statements, with 10 tags %d: want equal", one, ten)
+	}
+	var ids []string
+	rows, err := api.DB.QueryContext(t.Context(), "SELECT ep_id FROM chii_episodes WHERE ep_subject_id = 8 AND ep_ban = 0 ORDER BY ep_sort LIMIT 12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	_ = rows.Close()
+	m1 := count("PATCH", "/v0/users/-/collections/8/episodes", `{"episode_id":[`+ids[0]+`],"type":2}`)
+	m12 := count("PATCH", "/v0/users/-/collections/8/episodes", `{"episode_id":[`+strings.Join(ids, ",")+`],"type":1}`)
+	if m1 != m12 {
+		t.Errorf("marking 1 episode ran %d statements, 12 episodes %d: want equal", m1, m12)
+	}
+}

@@ -3,7 +3,6 @@ package compat_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -479,19 +478,7 @@ func TestSQLStatements_IndexWrites(t *testing.T) {
 	api := startAPI(t, apiOptions{noRateLimit: true})
 	send := func(method, path, body string) golden.Response {
 		t.Helper()
-		r := golden.Request{Method: method, Path: path, Headers: map[string]string{"Authorization": "Bearer " + idxOwnerToken}}
-		if body != "" {
-			r.Body = json.RawMessage(body)
-		}
-		req, err := r.NewRequest(t.Context(), api.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := golden.Do(golden.NewClient(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
+		return sendAs(t, api.URL, method, path, idxOwnerToken, body)
 	}
 	send(http.MethodGet, "/v0/me", "") // caches the token
 	for _, tc := range []struct {
