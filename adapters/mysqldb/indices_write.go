@@ -36,17 +36,6 @@ func (t uowTx) Indices() ports.IndexWriter { return uowIndices{q: t.q} }
 // FOR UPDATE serialises the writes of one index.
 type uowIndices struct{ q uowQuerier }
 
-func (r uowIndices) exec(ctx context.Context, what string, query string, args []any, err error) (sql.Result, error) {
-	if err != nil {
-		return nil, fmt.Errorf("mysqldb: build %s: %w", what, err)
-	}
-	res, err := r.q.ExecContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("mysqldb: %s: %w", what, err)
-	}
-	return res, nil
-}
-
 func affected(what string, res sql.Result) (int64, error) {
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -85,13 +74,12 @@ func (r uowIndices) Lock(ctx context.Context, id uint32) (index.Index, error) {
 
 // Create inserts a chii_index row as bangumi does (idx_type 0, an empty idx_stats, idx_award 0).
 func (r uowIndices) Create(ctx context.Context, i index.Index) (uint32, error) {
-	query, args, err := uowDialect.Insert(indexTable).Prepared(true).Rows(goqu.Record{
+	res, err := exec(ctx, r.q, "create index", uowDialect.Insert(indexTable).Prepared(true).Rows(goqu.Record{
 		"idx_type": 0, "idx_title": i.Title, "idx_desc": i.Desc, "idx_replies": i.Replies,
 		"idx_subject_total": i.Total, "idx_collects": i.Collects, "idx_stats": "", "idx_award": 0,
 		"idx_dateline": i.CreatedAt.Unix(), "idx_lasttouch": i.UpdatedAt.Unix(), "idx_uid": i.CreatorID,
 		"idx_ban": i.Privacy,
-	}).ToSQL()
-	res, err := r.exec(ctx, "create index", query, args, err)
+	}))
 	if err != nil {
 		return 0, err
 	}
@@ -114,8 +102,7 @@ func (r uowIndices) Edit(ctx context.Context, id uint32, e index.Edit) error {
 	if len(set) == 0 {
 		return nil
 	}
-	query, args, err := uowDialect.Update(indexTable).Prepared(true).Set(set).Where(goqu.C("idx_id").Eq(id)).ToSQL()
-	_, err = r.exec(ctx, "edit index", query, args, err)
+	_, err := exec(ctx, r.q, "edit index", uowDialect.Update(indexTable).Prepared(true).Set(set).Where(goqu.C("idx_id").Eq(id)))
 	return err
 }
 
@@ -136,11 +123,10 @@ func (r uowIndices) PutSubject(ctx context.Context, e index.Entry) (bool, error)
 		goqu.V(index.CatSubject), goqu.V(e.IndexID), goqu.V(e.SubjectType), goqu.V(e.TargetID), goqu.V(e.Order),
 		goqu.V(""), goqu.V(e.Comment), goqu.V(e.AddedAt.Unix()), goqu.V(0),
 	).Where(goqu.L("NOT EXISTS ?", exists))
-	query, args, err := uowDialect.Insert(indexEntryTable).Prepared(true).Cols(
+	res, err := exec(ctx, r.q, "add index subject", uowDialect.Insert(indexEntryTable).Prepared(true).Cols(
 		"idx_rlt_cat", "idx_rlt_rid", "idx_rlt_type", "idx_rlt_sid", "idx_rlt_order",
 		"idx_rlt_award", "idx_rlt_comment", "idx_rlt_dateline", "idx_rlt_ban",
-	).FromQuery(values).ToSQL()
-	res, err := r.exec(ctx, "add index subject", query, args, err)
+	).FromQuery(values))
 	if err != nil {
 		return false, err
 	}
@@ -148,18 +134,16 @@ func (r uowIndices) PutSubject(ctx context.Context, e index.Entry) (bool, error)
 	if err != nil || n > 0 {
 		return n > 0, err
 	}
-	query, args, err = uowDialect.Update(indexEntryTable).Prepared(true).Set(goqu.Record{
+	_, err = exec(ctx, r.q, "update index subject", uowDialect.Update(indexEntryTable).Prepared(true).Set(goqu.Record{
 		"idx_rlt_order": e.Order, "idx_rlt_comment": e.Comment,
-	}).Where(listedEntry(e.IndexID, e.TargetID)...).ToSQL()
-	_, err = r.exec(ctx, "update index subject", query, args, err)
+	}).Where(listedEntry(e.IndexID, e.TargetID)...))
 	return false, err
 }
 
 // RemoveSubject runs UPDATE chii_index_related SET idx_rlt_ban = 1 on the entries not removed.
 func (r uowIndices) RemoveSubject(ctx context.Context, indexID, subjectID uint32) (int64, error) {
-	query, args, err := uowDialect.Update(indexEntryTable).Prepared(true).
-		Set(goqu.Record{"idx_rlt_ban": 1}).Where(listedEntry(indexID, subjectID)...).ToSQL()
-	res, err := r.exec(ctx, "remove index subject", query, args, err)
+	res, err := exec(ctx, r.q, "remove index subject", uowDialect.Update(indexEntryTable).Prepared(true).
+		Set(goqu.Record{"idx_rlt_ban": 1}).Where(listedEntry(indexID, subjectID)...))
 	if err != nil {
 		return 0, err
 	}
@@ -176,8 +160,7 @@ func (r uowIndices) RecountSubjects(ctx context.Context, indexID uint32, touched
 	if !touched.IsZero() {
 		set["idx_lasttouch"] = touched.Unix()
 	}
-	query, args, err := uowDialect.Update(indexTable).Prepared(true).Set(set).Where(goqu.C("idx_id").Eq(indexID)).ToSQL()
-	_, err = r.exec(ctx, "recount index subjects", query, args, err)
+	_, err := exec(ctx, r.q, "recount index subjects", uowDialect.Update(indexTable).Prepared(true).Set(set).Where(goqu.C("idx_id").Eq(indexID)))
 	return err
 }
 
@@ -188,9 +171,8 @@ func (r uowIndices) AddCollect(ctx context.Context, c index.Collect) (bool, erro
 		Where(goqu.C("idx_clt_mid").Eq(c.IndexID), goqu.C("idx_clt_uid").Eq(c.UserID))
 	values := from(goqu.L("DUAL")).Select(goqu.V(c.IndexID), goqu.V(c.UserID), goqu.V(c.CreatedAt.Unix())).
 		Where(goqu.L("NOT EXISTS ?", exists))
-	query, args, err := uowDialect.Insert(indexCollectTable).Prepared(true).
-		Cols("idx_clt_mid", "idx_clt_uid", "idx_clt_dateline").FromQuery(values).ToSQL()
-	res, err := r.exec(ctx, "add index collect", query, args, err)
+	res, err := exec(ctx, r.q, "add index collect", uowDialect.Insert(indexCollectTable).Prepared(true).
+		Cols("idx_clt_mid", "idx_clt_uid", "idx_clt_dateline").FromQuery(values))
 	if err != nil {
 		return false, err
 	}
@@ -200,9 +182,8 @@ func (r uowIndices) AddCollect(ctx context.Context, c index.Collect) (bool, erro
 
 // RemoveCollects deletes every row of the user for the index (duplicates included).
 func (r uowIndices) RemoveCollects(ctx context.Context, indexID, userID uint32) (int64, error) {
-	query, args, err := uowDialect.Delete(indexCollectTable).Prepared(true).
-		Where(goqu.C("idx_clt_mid").Eq(indexID), goqu.C("idx_clt_uid").Eq(userID)).ToSQL()
-	res, err := r.exec(ctx, "remove index collect", query, args, err)
+	res, err := exec(ctx, r.q, "remove index collect", uowDialect.Delete(indexCollectTable).Prepared(true).
+		Where(goqu.C("idx_clt_mid").Eq(indexID), goqu.C("idx_clt_uid").Eq(userID)))
 	if err != nil {
 		return 0, err
 	}
@@ -214,9 +195,8 @@ func (r uowIndices) RemoveCollects(ctx context.Context, indexID, userID uint32) 
 func (r uowIndices) RecountCollects(ctx context.Context, indexID uint32) error {
 	count := from(indexCollectTable).Select(goqu.COUNT(goqu.DISTINCT("idx_clt_uid"))).
 		Where(goqu.C("idx_clt_mid").Eq(indexID))
-	query, args, err := uowDialect.Update(indexTable).Prepared(true).
-		Set(goqu.Record{"idx_collects": count}).Where(goqu.C("idx_id").Eq(indexID)).ToSQL()
-	_, err = r.exec(ctx, "recount index collects", query, args, err)
+	_, err := exec(ctx, r.q, "recount index collects", uowDialect.Update(indexTable).Prepared(true).
+		Set(goqu.Record{"idx_collects": count}).Where(goqu.C("idx_id").Eq(indexID)))
 	return err
 }
 
