@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/bangumi/chii/domain"
@@ -42,8 +44,8 @@ var searchTables = map[string]searchTable{
 	"chii_persons":        {search.KindPerson, "prsn_id"},
 }
 
-// SearchTables are the tables SearchHandler handles.
-var SearchTables = []string{"chii_subjects", "chii_subject_fields", "chii_characters", "chii_persons"}
+// SearchTables are the tables SearchHandler handles, sorted.
+var SearchTables = slices.Sorted(maps.Keys(searchTables))
 
 // SearchHandler returns the batch handler of SearchTables: it collects the ids the events of a
 // batch name (the message key's primary key column; without one, the row image's: after, or
@@ -53,8 +55,8 @@ var SearchTables = []string{"chii_subjects", "chii_subject_fields", "chii_charac
 // (decision D4; a subject's document is rebuilt from both of its tables whichever changed).
 //
 // Decisions where the spec leaves a choice (canal-worker spec §4, §7):
-//   - an unknown op is logged as a warning and acknowledged, like bangumi's Go worker: no
-//     retry could ever handle it, and an error would hold its partition for good;
+//   - an unknown op never reaches it: the dispatcher dead-letters the message (Dispatcher's
+//     decode);
 //   - an event without a usable id (no key, no row image with the id column, id 0) is an
 //     error of kind domain.ErrInvalid, returned before anything is synced: the consume loop
 //     hands the batch's messages over one at a time and dead-letters that one alone
@@ -70,13 +72,6 @@ func SearchHandler(syncer SearchSyncer, logger *slog.Logger) BatchTableHandler {
 			if !ok {
 				logger.Error("canal: search handler given an event of another table; skipped", "table", e.Table,
 					"topic", e.Msg.Topic, "partition", e.Msg.Partition, "offset", e.Msg.Offset)
-				continue
-			}
-			switch e.Op {
-			case "c", "u", "r", "d":
-			default:
-				logger.Warn("canal: unknown op of a search table; skipped", "table", e.Table, "op", e.Op,
-					"key", string(e.Key), "topic", e.Msg.Topic, "partition", e.Msg.Partition, "offset", e.Msg.Offset)
 				continue
 			}
 			id, err := eventID(e, t.idCol)
