@@ -22,14 +22,14 @@ type Collect struct {
 	Clock      ports.Clock             // optional
 }
 
-// mayWrite is the NeedLogin + NeedScope("write:collection") rule of the collect endpoints. The HTTP
+// mayWrite is the NeedLogin + NeedScope(scope) rule of the write endpoints. The HTTP
 // middleware applies it too; checking here keeps a row with user id 0 out of the database whatever
 // drives the use case.
-func mayWrite(viewer auth.Auth) error {
-	if !viewer.LoggedIn() {
-		return domain.Errorf(domain.ErrUnauthorized, "this API need authorization")
+func mayWrite(viewer auth.Auth, scope string) error {
+	if err := needLogin(viewer); err != nil {
+		return err
 	}
-	if !viewer.HasScope(auth.ScopeWriteCollection) {
+	if !viewer.HasScope(scope) {
 		return domain.Errorf(domain.ErrForbidden, "insufficient token scope")
 	}
 	return nil
@@ -65,7 +65,7 @@ func (c *Collect) targetName(ctx context.Context, cat mono.Category, id uint32) 
 // collects of one target by one user leave one row and one counter increment.
 // After the commit it publishes a "mono" timeline message; a failed publish does not fail Add.
 func (c *Collect) Add(ctx context.Context, viewer auth.Auth, cat mono.Category, id uint32) error {
-	if err := mayWrite(viewer); err != nil {
+	if err := mayWrite(viewer, auth.ScopeWriteCollection); err != nil {
 		return err
 	}
 	name, err := c.targetName(ctx, cat, id)
@@ -145,7 +145,7 @@ func (c *Collect) publish(ctx context.Context, uid uint32, cat mono.Category, id
 // Remove uncollects the target: every row of the user for it goes and the counter drops by one
 // (never below 0). Not collected is ErrNotFound "<noun> not collected".
 func (c *Collect) Remove(ctx context.Context, viewer auth.Auth, cat mono.Category, id uint32) error {
-	if err := mayWrite(viewer); err != nil {
+	if err := mayWrite(viewer, auth.ScopeWriteCollection); err != nil {
 		return err
 	}
 	if _, err := c.targetName(ctx, cat, id); err != nil {

@@ -32,18 +32,12 @@ type CollectionWrites struct {
 	NeedsReview func(string) bool
 }
 
-// errBanned is the answer to a member holding user_ban (N13: every write checks it).
-func errBanned() error { return domain.Errorf(domain.ErrForbidden, "you are not allowed to do this") }
-
-// mayWriteCollection is the route guard again (login, write:collection) plus user_ban.
+// mayWriteCollection is the route guard again (login, write:collection) plus user_ban (N13).
 func mayWriteCollection(viewer auth.Auth) error {
-	if err := mayWrite(viewer); err != nil {
+	if err := mayWrite(viewer, auth.ScopeWriteCollection); err != nil {
 		return err
 	}
-	if viewer.Banned {
-		return errBanned()
-	}
-	return nil
+	return notBanned(viewer)
 }
 
 // EditSubject creates (create, POST) or changes (PATCH) the viewer's collection of subject id

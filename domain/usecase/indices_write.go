@@ -21,19 +21,9 @@ const (
 	MsgIndexTitleTooLong = "title too long, only allow less equal than 80 characters"
 )
 
-// mayWriteIndex is NeedLogin + NeedScope(scope) and N13 (a member holding user_ban may not
-// write). The HTTP middleware applies the first two as well, before the body is read; the ban
-// is checked here, after the body's rules, where bangumi checks it for collections (§5.2).
-func mayWriteIndex(viewer auth.Auth, scope string) error {
-	if !viewer.LoggedIn() {
-		return domain.Errorf(domain.ErrUnauthorized, "this API need authorization")
-	}
-	if !viewer.HasScope(scope) {
-		return domain.Errorf(domain.ErrForbidden, "insufficient token scope")
-	}
-	return nil
-}
-
+// notBanned is N13: a member holding user_ban may not write. Every write checks it after the
+// body's rules, where bangumi checks it for collections (§5.2); the login and scope guards
+// (mayWrite) come before the body is read.
 func notBanned(viewer auth.Auth) error {
 	if viewer.Banned {
 		return domain.Errorf(domain.ErrForbidden, msgNotAllowed)
@@ -97,7 +87,7 @@ func writeErr(op string, err error) error {
 // Create makes an index of viewer (§7.6) and returns it with its creator; its times are the
 // request's, with sub-second precision as bangumi answers (a later read shows whole seconds).
 func (u *Indices) Create(ctx context.Context, viewer auth.Auth, title, desc string) (index.Index, error) {
-	if err := mayWriteIndex(viewer, index.ScopeWrite); err != nil {
+	if err := mayWrite(viewer, index.ScopeWrite); err != nil {
 		return index.Index{}, err
 	}
 	if err := CheckIndexText(title, desc); err != nil {
@@ -130,7 +120,7 @@ func (u *Indices) Create(ctx context.Context, viewer auth.Auth, title, desc stri
 
 // Edit changes the title and/or description of an index viewer made (§7.7).
 func (u *Indices) Edit(ctx context.Context, viewer auth.Auth, id uint32, e index.Edit) error {
-	if err := mayWriteIndex(viewer, index.ScopeWrite); err != nil {
+	if err := mayWrite(viewer, index.ScopeWrite); err != nil {
 		return err
 	}
 	if err := CheckIndexEdit(e); err != nil {
@@ -154,7 +144,7 @@ func (u *Indices) Edit(ctx context.Context, viewer auth.Auth, id uint32, e index
 // and its update time set when an entry was added. The answer is the entry with its subject,
 // added now (bangumi's answer, also for an update).
 func (u *Indices) PutSubject(ctx context.Context, viewer auth.Auth, indexID, subjectID, order uint32, comment string) (index.Subject, error) {
-	if err := mayWriteIndex(viewer, index.ScopeWrite); err != nil {
+	if err := mayWrite(viewer, index.ScopeWrite); err != nil {
 		return index.Subject{}, err
 	}
 	if err := CheckIndexText(comment); err != nil {
@@ -211,7 +201,7 @@ func (u *Indices) PutSubject(ctx context.Context, viewer auth.Auth, indexID, sub
 // RemoveSubject removes subject subjectID from an index viewer made (§7.9); a subject not
 // listed is no error. The count is recounted; the update time is set when an entry went.
 func (u *Indices) RemoveSubject(ctx context.Context, viewer auth.Auth, indexID, subjectID uint32) error {
-	if err := mayWriteIndex(viewer, index.ScopeWrite); err != nil {
+	if err := mayWrite(viewer, index.ScopeWrite); err != nil {
 		return err
 	}
 	if err := notBanned(viewer); err != nil {
@@ -239,7 +229,7 @@ func (u *Indices) RemoveSubject(ctx context.Context, viewer auth.Auth, indexID, 
 // CheckOwner answers §7.9's index and creator checks without writing, so the HTTP adapter can
 // keep bangumi's order (they come before the subject id is parsed).
 func (u *Indices) CheckOwner(ctx context.Context, viewer auth.Auth, indexID uint32) error {
-	if err := mayWriteIndex(viewer, index.ScopeWrite); err != nil {
+	if err := mayWrite(viewer, index.ScopeWrite); err != nil {
 		return err
 	}
 	return u.checkOwner(ctx, viewer, indexID)
@@ -274,7 +264,7 @@ func (u *Indices) Uncollect(ctx context.Context, viewer auth.Auth, id uint32) er
 }
 
 func (u *Indices) collect(ctx context.Context, viewer auth.Auth, id uint32, add bool) error {
-	if err := mayWriteIndex(viewer, auth.ScopeWriteCollection); err != nil {
+	if err := mayWrite(viewer, auth.ScopeWriteCollection); err != nil {
 		return err
 	}
 	if err := notBanned(viewer); err != nil {
