@@ -181,15 +181,7 @@ func (w txCollections) Recount(_ context.Context, subjectID uint32, rates []uint
 type txProgress struct{ d *data }
 
 func (w txProgress) Progress(_ context.Context, userID, subjectID uint32) (episode.Progress, bool, error) {
-	stored, ok := w.d.progress[progressKey{userID, subjectID}]
-	if !ok {
-		return episode.Progress{}, false, nil
-	}
-	p, err := episode.DecodeProgress(stored)
-	if err != nil {
-		return nil, true, err
-	}
-	return p, true, nil
+	return w.d.readProgress(userID, subjectID)
 }
 
 func (w txProgress) SaveProgress(_ context.Context, userID, subjectID uint32, p episode.Progress, _ time.Time) error {

@@ -79,14 +79,20 @@ func (r EpisodeRepository) List(_ context.Context, f ports.EpisodeFilter, limit,
 	return page(out, limit, offset), first, nil
 }
 
-func (r EpisodeRepository) Progress(_ context.Context, userID, subjectID uint32) (episode.Progress, error) {
-	var (
-		stored []byte
-		found  bool
-	)
-	r.s.read(func(d *data) { stored, found = d.progress[progressKey{userID, subjectID}] })
-	if !found {
-		return episode.Progress{}, nil
+func (r EpisodeRepository) Progress(_ context.Context, userID, subjectID uint32) (p episode.Progress, err error) {
+	r.s.read(func(d *data) { p, _, err = d.readProgress(userID, subjectID) })
+	return p, err
+}
+
+// readProgress decodes the user's marks on the subject; found is false (and the marks empty)
+// when the user has no row.
+func (d *data) readProgress(userID, subjectID uint32) (p episode.Progress, found bool, err error) {
+	stored, ok := d.progress[progressKey{userID, subjectID}]
+	if !ok {
+		return episode.Progress{}, false, nil
 	}
-	return episode.DecodeProgress(stored)
+	if p, err = episode.DecodeProgress(stored); err != nil {
+		return nil, true, err
+	}
+	return p, true, nil
 }

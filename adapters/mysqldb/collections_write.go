@@ -341,24 +341,7 @@ var subjectCounterColumns = [6]string{1: "subject_wish", 2: "subject_collect", 3
 type uowProgress struct{ q uowQuerier }
 
 func (w uowProgress) Progress(ctx context.Context, userID, subjectID uint32) (episode.Progress, bool, error) {
-	ds := from("chii_ep_status").Select(goqu.C("ep_stt_status")).
-		Where(goqu.C("ep_stt_uid").Eq(userID), goqu.C("ep_stt_sid").Eq(subjectID)).Limit(1)
-	var (
-		stored []byte
-		found  bool
-	)
-	err := queryRows(ctx, w.q, "get episode progress", ds, func(rows *sql.Rows) error {
-		found = true
-		return rows.Scan(&stored)
-	})
-	if err != nil || !found {
-		return episode.Progress{}, false, err
-	}
-	p, err := episode.DecodeProgress(stored)
-	if err != nil {
-		return nil, true, fmt.Errorf("mysqldb: episode progress of user %d, subject %d: %w", userID, subjectID, err)
-	}
-	return p, true, nil
+	return readProgress(ctx, w.q, userID, subjectID)
 }
 
 // SaveProgress upserts the row on its unique key (ep_stt_uid, ep_stt_sid).

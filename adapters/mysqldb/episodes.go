@@ -115,16 +115,25 @@ func (r *EpisodeRepository) List(ctx context.Context, f ports.EpisodeFilter, lim
 
 // Progress reads the user's chii_ep_status row for the subject (unique key ep_stt_uniq).
 func (r *EpisodeRepository) Progress(ctx context.Context, userID, subjectID uint32) (episode.Progress, error) {
+	p, _, err := readProgress(ctx, r.q, userID, subjectID)
+	return p, err
+}
+
+// readProgress reads and decodes the user's chii_ep_status row for the subject; found is false
+// (and the marks empty) when there is none.
+func readProgress(ctx context.Context, q Querier, userID, subjectID uint32) (p episode.Progress, found bool, err error) {
 	ds := from("chii_ep_status").Select(goqu.C("ep_stt_status")).
 		Where(goqu.C("ep_stt_uid").Eq(userID), goqu.C("ep_stt_sid").Eq(subjectID)).Limit(1)
 	var stored []byte
-	err := queryRows(ctx, r.q, "get episode progress", ds, func(rows *sql.Rows) error { return rows.Scan(&stored) })
-	if err != nil {
-		return nil, err
+	err = queryRows(ctx, q, "get episode progress", ds, func(rows *sql.Rows) error {
+		found = true
+		return rows.Scan(&stored)
+	})
+	if err != nil || !found {
+		return episode.Progress{}, false, err
 	}
-	p, err := episode.DecodeProgress(stored)
-	if err != nil {
-		return nil, fmt.Errorf("mysqldb: episode progress of user %d, subject %d: %w", userID, subjectID, err)
+	if p, err = episode.DecodeProgress(stored); err != nil {
+		return nil, true, fmt.Errorf("mysqldb: episode progress of user %d, subject %d: %w", userID, subjectID, err)
 	}
-	return p, nil
+	return p, true, nil
 }
