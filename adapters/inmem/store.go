@@ -4,7 +4,6 @@
 package inmem
 
 import (
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +52,7 @@ type tagKey struct {
 	name        string
 }
 
-// data is everything a Store holds; clone copies it so a transaction can work on its own copy.
+// data is everything a Store holds (UnitOfWork.Do copies what a transaction may change).
 type data struct {
 	subjects           map[uint32]subject.Subject
 	characters         map[uint32]character.Character
@@ -99,40 +98,6 @@ func NewStore() *Store {
 		metaTags:   map[uint32]metaTags{},
 		tagIDs:     map[tagKey]int{},
 	}}
-}
-
-// clone copies d; entity values are copied, their read-only slices shared.
-func (d *data) clone() data {
-	return data{
-		subjects:           cloneMap(d.subjects),
-		characters:         cloneMap(d.characters),
-		persons:            cloneMap(d.persons),
-		users:              cloneMap(d.users),
-		userGroups:         cloneMap(d.userGroups),
-		relations:          slices.Clone(d.relations),
-		appearances:        slices.Clone(d.appearances),
-		casts:              slices.Clone(d.casts),
-		credits:            slices.Clone(d.credits),
-		tokens:             slices.Clone(d.tokens),
-		subjectCollections: slices.Clone(d.subjectCollections),
-		lastCollectionID:   d.lastCollectionID,
-		userTags:           slices.Clone(d.userTags),
-		tagResults:         cloneMap(d.tagResults),
-		monoCollects:       slices.Clone(d.monoCollects),
-		lastMonoCollectID:  d.lastMonoCollectID,
-		timelineRows:       slices.Clone(d.timelineRows),
-		lastTimelineID:     d.lastTimelineID,
-		episodes:           cloneMap(d.episodes),
-		lastEpisodeID:      d.lastEpisodeID,
-		progress:           cloneMap(d.progress),
-		metaTags:           cloneMap(d.metaTags),
-		tagIDs:             cloneMap(d.tagIDs),
-		revisions:          slices.Clone(d.revisions),
-		revisionTexts:      cloneMap(d.revisionTexts),
-		indices:            cloneMap(d.indices),
-		indexEntries:       slices.Clone(d.indexEntries),
-		indexCollects:      slices.Clone(d.indexCollects),
-	}
 }
 
 func cloneMap[K comparable, V any](m map[K]V) map[K]V {
