@@ -156,8 +156,9 @@ func TestRunBatch_KillAndRestart(t *testing.T) {
 	var mu sync.Mutex
 	rows := map[int]int{} // uid → new_notify: the effect
 	handled := map[int64]int{}
-	disp := canal.NewDispatcher(slog.New(slog.DiscardHandler), map[string]canal.TableHandler{
-		"chii_members": func(_ context.Context, e canal.Event) error {
+	// A batch handler, as the worker's composition registers every handler (Compose).
+	disp := canal.NewDispatcher(slog.New(slog.DiscardHandler), nil).WithBatch(func(_ context.Context, events []canal.Event) error {
+		for _, e := range events {
 			var after struct {
 				UID       int `json:"uid"`
 				NewNotify int `json:"new_notify"`
@@ -166,12 +167,12 @@ func TestRunBatch_KillAndRestart(t *testing.T) {
 				return err
 			}
 			mu.Lock()
-			defer mu.Unlock()
 			handled[e.Msg.Offset]++
 			rows[after.UID] = after.NewNotify
-			return nil
-		},
-	})
+			mu.Unlock()
+		}
+		return nil
+	}, "chii_members")
 
 	// Batches of two: {0,1} {2,3} {4,5} {6,7} {8,9}.
 	runs := []struct{ before, after int64 }{{1, -1}, {-1, 3}, {5, -1}, {7, -1}, {-1, -1}}
